@@ -1,0 +1,2 @@
+/** @packageDocumentation The assigner package of dicer-ts (being built). */
+export {};

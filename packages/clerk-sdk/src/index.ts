@@ -1,0 +1,2 @@
+/** @packageDocumentation The clerk-sdk package of dicer-ts (being built). */
+export {};

@@ -1,0 +1,30 @@
+/**
+ * @packageDocumentation
+ * The shared wire schema and model of dicer-ts: Dicer's protobuf messages, the data model
+ * (SliceKey, Slice, Generation, Assignment, …), the allocation-free lookup table and the watch
+ * client shared by the Slicelet and the Clerk.
+ */
+
+// Errors
+export {
+  DicerError,
+  isDicerError,
+  InvalidArgumentError,
+  NotFoundError,
+  FailedPreconditionError,
+  IllegalStateError,
+  UnavailableError,
+  ClosedError,
+  DataLossError,
+  InternalError,
+  toStatus,
+} from './errors.js';
+export type { StatusDetails } from './errors.js';
+
+// Time, randomness, logging
+export { SYSTEM_CLOCK, ManualClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { SYSTEM_RANDOM, SeededRandom } from './random.js';
+export type { Random } from './random.js';
+export { componentLogger, createDefaultLogger } from './logging.js';
+export type { Component, Logger } from './logging.js';

@@ -1,0 +1,2 @@
+/** @packageDocumentation The sim package of dicer-ts (being built). */
+export {};

@@ -1,0 +1,2 @@
+/** @packageDocumentation The slicelet-sdk package of dicer-ts (being built). */
+export {};
