@@ -28,3 +28,7 @@ export { SYSTEM_RANDOM, SeededRandom } from './random.js';
 export type { Random } from './random.js';
 export { componentLogger, createDefaultLogger } from './logging.js';
 export type { Component, Logger } from './logging.js';
+
+// Model
+export { SliceKey, compareBytes } from './model/slice-key.js';
+export { Slice, compareHigh } from './model/slice.js';
