@@ -32,3 +32,8 @@ export type { Component, Logger } from './logging.js';
 // Model
 export { SliceKey, compareBytes } from './model/slice-key.js';
 export { Slice, compareHigh } from './model/slice.js';
+
+// Wire schema (area: wire schema / request-side model): generated Dicer messages, enums and
+// services plus the protobuf-es runtime helpers, under one namespace, e.g.
+// `proto.toBinary(proto.ClientRequestPSchema, msg)`.
+export * as proto from './proto.js';
