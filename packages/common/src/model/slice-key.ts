@@ -1,7 +1,5 @@
-import { fingerprint64 } from 'farmhash-modern';
 import { InvalidArgumentError } from '../errors.js';
-
-const textEncoder = new TextEncoder();
+import { computeFingerprint64, fingerprintHigh, fingerprintLow } from './fingerprint64.js';
 
 /**
  * A point in Dicer's key space: an arbitrary byte string ordered unsigned-lexicographically, a
@@ -37,17 +35,17 @@ export class SliceKey {
    * byte-identical to Dicer's `SliceKeyHelper.FarmHashFingerprint64`.
    */
   static fromApplicationKey(key: string | Uint8Array): SliceKey {
-    const input = typeof key === 'string' ? textEncoder.encode(key) : key;
-    return SliceKey.fromFingerprint(fingerprint64(input));
+    // Pure-JS FarmHash (fingerprint64.ts): faster than the WASM `farmhash-modern`, and correct for
+    // lengths that are multiples of 64 from 128 bytes up, where `farmhash-modern` is not.
+    computeFingerprint64(key);
+    return SliceKey.fromFingerprintWords(fingerprintHigh(), fingerprintLow());
   }
 
-  /** The 8-byte little-endian key of an unsigned 64-bit fingerprint. */
-  static fromFingerprint(fingerprint: bigint): SliceKey {
-    if (fingerprint < 0n || fingerprint > 0xffff_ffff_ffff_ffffn) {
-      throw new InvalidArgumentError(`fingerprint must be an unsigned 64-bit value, got ${fingerprint}`);
-    }
-    const low = Number(fingerprint & 0xffff_ffffn);
-    const high = Number(fingerprint >> 32n);
+  /**
+   * The 8-byte little-endian key of the unsigned 64-bit fingerprint whose high and low 32-bit
+   * halves are `high` and `low` (unsigned).
+   */
+  static fromFingerprintWords(high: number, low: number): SliceKey {
     const bytes = new Uint8Array(8);
     bytes[0] = low & 0xff;
     bytes[1] = (low >>> 8) & 0xff;
@@ -58,6 +56,14 @@ export class SliceKey {
     bytes[6] = (high >>> 16) & 0xff;
     bytes[7] = high >>> 24;
     return new SliceKey(bytes);
+  }
+
+  /** The 8-byte little-endian key of an unsigned 64-bit fingerprint. */
+  static fromFingerprint(fingerprint: bigint): SliceKey {
+    if (fingerprint < 0n || fingerprint > 0xffff_ffff_ffff_ffffn) {
+      throw new InvalidArgumentError(`fingerprint must be an unsigned 64-bit value, got ${fingerprint}`);
+    }
+    return SliceKey.fromFingerprintWords(Number(fingerprint >> 32n), Number(fingerprint & 0xffff_ffffn));
   }
 
   /** A key with exactly these bytes (Dicer's identity key function); the bytes are copied. */

@@ -1,4 +1,6 @@
+import { create, isFieldSet } from '@bufbuild/protobuf';
 import { InvalidArgumentError } from '../errors.js';
+import { type SliceP, SlicePSchema } from '../gen/dicer/friend/proto/friend_pb.js';
 import { SliceKey } from './slice-key.js';
 
 /**
@@ -76,6 +78,28 @@ export class Slice {
   /** True when both bounds are equal. */
   equals(other: Slice): boolean {
     return this === other || this.compare(other) === 0;
+  }
+
+  /**
+   * Parses a `SliceP`: `low_inclusive` absent or empty is `SliceKey.MIN`; `high_exclusive` absent
+   * is infinity, but present-and-empty is the empty key (an invalid slice). An absent message is
+   * the full slice, as ScalaPB's default instance.
+   *
+   * @throws {InvalidArgumentError} "Low key must be less than high key" for an empty range.
+   * @see protocol.md §1.2, §8 item 1
+   */
+  static fromProto(proto: SliceP | undefined): Slice {
+    if (proto === undefined) return Slice.FULL;
+    const low = SliceKey.fromBytes(proto.lowInclusive);
+    const high = isFieldSet(proto, SlicePSchema.field.highExclusive) ? SliceKey.fromBytes(proto.highExclusive) : undefined;
+    return Slice.create(low, high);
+  }
+
+  /** The wire form: `low_inclusive` always written (even empty), `high_exclusive` only when finite. */
+  toProto(): SliceP {
+    const proto = create(SlicePSchema, { lowInclusive: this.lowInclusive.bytes });
+    if (this.highExclusive !== undefined) proto.highExclusive = this.highExclusive.bytes;
+    return proto;
   }
 
   /** Dicer's debug form, `[low, high)` with `∞` for a missing high bound. */
