@@ -1,0 +1,129 @@
+import type { DesiredLoadRange } from './desired-load-range.js';
+import { compareSliceNodes, type MutableAssignment, type SliceNode } from './mutable-assignment.js';
+import { PLACEMENT_IMPROVEMENT_EPSILON } from './placement-penalty.js';
+import {
+  applyMove,
+  dereplicateDelta,
+  reassignSourceDelta,
+  reassignTargetDelta,
+  replicateDelta,
+  type MoveCostContext,
+  type PlacementMove,
+} from './placement-moves.js';
+
+/** What placement reads besides the model. */
+export interface PlacementContext {
+  readonly range: DesiredLoadRange;
+  readonly churnPenaltyRatio: number;
+  /** `min(minReplicas, N)`. */
+  readonly minReplicas: number;
+  /** `min(maxReplicas, N)`. */
+  readonly maxReplicas: number;
+  /** 32N: dereplication is offered only above it. */
+  readonly minTotalReplicas: number;
+  /** The wall-clock cap, measured with `nowMs` when given. */
+  readonly timeoutMs: number;
+  /** The cap on loop iterations. */
+  readonly iterationBudget: number;
+  /** The time source for the cap; without one only the iteration budget applies. */
+  readonly nowMs?: () => number;
+}
+
+/** The counters of one placement. */
+export interface PlacementOutcome {
+  readonly iterations: number;
+  readonly reassigns: number;
+  readonly replicates: number;
+  readonly dereplicates: number;
+  readonly timedOut: boolean;
+  readonly budgetExhausted: boolean;
+}
+
+/**
+ * Placement (Dicer's `PlacementPhase`), a greedy local search. Each iteration takes the hottest
+ * eligible resource `h` and considers, in this order:
+ *
+ * 1. if `h` holds more than one slice: reassigning each of its slices to each eligible resource
+ *    that does not hold it, then (only while the replica total exceeds 32N) dropping `h`'s replica
+ *    of each slice with more than `minReplicas` replicas;
+ * 2. replicating each of its slices with fewer than `maxReplicas` replicas onto each eligible
+ *    resource that does not hold it (allowed even when `h` holds a single slice).
+ *
+ * Slices are visited in key order and targets from coldest to hottest; the first candidate with
+ * the strictly smallest delta wins. If that delta is below `−1e-10` the move is applied, otherwise
+ * `h` is excluded for good. The loop ends when no resource is eligible, at the iteration budget,
+ * or at the deadline.
+ *
+ * @see algorithm.md §5.6
+ */
+export function placeSlices(model: MutableAssignment, ctx: PlacementContext): PlacementOutcome {
+  const costs: MoveCostContext = { range: ctx.range, churnPenaltyRatio: ctx.churnPenaltyRatio };
+  const started = ctx.nowMs?.();
+  let iterations = 0;
+  let reassigns = 0;
+  let replicates = 0;
+  let dereplicates = 0;
+  let timedOut = false;
+  let budgetExhausted = false;
+  const eligible = model.eligible;
+  while (eligible.size > 0) {
+    if (iterations >= ctx.iterationBudget) {
+      budgetExhausted = true;
+      break;
+    }
+    if (ctx.nowMs !== undefined && started !== undefined && ctx.nowMs() - started >= ctx.timeoutMs) {
+      timedOut = true;
+      break;
+    }
+    iterations++;
+    const h = eligible.hottest();
+    if (!h) break;
+    const slices: SliceNode[] = [...h.slices].sort(compareSliceNodes);
+    let best: PlacementMove | undefined;
+    let bestDelta = 0;
+    const consider = (delta: number, make: () => PlacementMove): void => {
+      if (best === undefined ? delta < 0 : delta < bestDelta) {
+        best = make();
+        bestDelta = delta;
+      }
+    };
+    const targets = eligible.coldestFirst;
+    if (slices.length > 1) {
+      for (const node of slices) {
+        const holder = node.holderOn(h);
+        if (!holder) continue;
+        const source = reassignSourceDelta(costs, node, holder);
+        for (const to of targets) {
+          if (to === h || node.holderOn(to)) continue;
+          const delta = source + reassignTargetDelta(costs, node, to);
+          consider(delta, () => ({ kind: 'reassign', node, from: h, to, delta }));
+        }
+      }
+      if (model.totalReplicas > ctx.minTotalReplicas) {
+        for (const node of slices) {
+          if (node.replicas <= ctx.minReplicas) continue;
+          const delta = dereplicateDelta(costs, node, h);
+          consider(delta, () => ({ kind: 'dereplicate', node, from: h, delta }));
+        }
+      }
+    }
+    for (const node of slices) {
+      if (node.replicas >= ctx.maxReplicas) continue;
+      for (const to of targets) {
+        if (to === h || node.holderOn(to)) continue;
+        const delta = replicateDelta(costs, node, to);
+        consider(delta, () => ({ kind: 'replicate', node, to, delta }));
+      }
+    }
+    const move = best as PlacementMove | undefined;
+    if (move !== undefined && bestDelta < -PLACEMENT_IMPROVEMENT_EPSILON) {
+      applyMove(model, move);
+      if (move.kind === 'reassign') reassigns++;
+      else if (move.kind === 'replicate') replicates++;
+      else dereplicates++;
+    } else {
+      model.exclude(h);
+    }
+  }
+  return { iterations, reassigns, replicates, dereplicates, timedOut, budgetExhausted };
+}
