@@ -37,3 +37,8 @@ export { Slice, compareHigh } from './model/slice.js';
 // services plus the protobuf-es runtime helpers, under one namespace, e.g.
 // `proto.toBinary(proto.ClientRequestPSchema, msg)`.
 export * as proto from './proto.js';
+
+// Request-side model (area: wire schema / request-side model): addresses and SQUIDs.
+export { ResourceAddress } from './model/resource-address.js';
+export { JavaUri } from './model/java-uri.js';
+export { Squid, createTestSquid, TEST_SQUID_CREATION_TIME_MS } from './model/squid.js';
