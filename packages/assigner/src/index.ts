@@ -1,2 +1,50 @@
 /** @packageDocumentation The assigner package of dicer-ts (being built). */
-export {};
+
+// ---------------------------------------------------------------------------------------------
+// Pure core (used by the simulator): the assignment algorithm and the LoadMap (algorithm.md §2–§6).
+export { LoadMap, LoadMapBuilder, UNIFORM_LOAD_MAP, MIN_SYNTHESIZED_KEY_BYTES, keySpaceFraction } from './core/load-map.js';
+export type { LoadMapEntry, KeyLoad, LoadSplit } from './core/load-map.js';
+export {
+  createAlgorithmConfig,
+  validateAlgorithmConfig,
+  IMBALANCE_TOLERANCE_RATIOS,
+  UNIFORM_LOAD_RESERVATION_RATIOS,
+  DEFAULT_CHURN_PENALTY_RATIO,
+  DEFAULT_PLACEMENT_TIMEOUT_MS,
+  DEFAULT_PLACEMENT_ITERATION_BUDGET,
+} from './core/algorithm/algorithm-config.js';
+export type {
+  AlgorithmConfig,
+  AlgorithmConfigOptions,
+  ImbalanceToleranceHint,
+  UniformLoadReservationHint,
+} from './core/algorithm/algorithm-config.js';
+export { calculateDesiredLoadRange } from './core/algorithm/desired-load-range.js';
+export type { DesiredLoadRange } from './core/algorithm/desired-load-range.js';
+export {
+  generateInitialAssignment,
+  initialSliceCount,
+  uniformPartitioning,
+  MIN_AVG_SLICE_REPLICAS,
+  MAX_AVG_SLICE_REPLICAS,
+} from './core/algorithm/initial-assignment.js';
+export { runAlgorithm } from './core/algorithm/run-algorithm.js';
+export { compareResourceIds } from './core/algorithm/algorithm-types.js';
+export type {
+  AlgorithmInput,
+  AlgorithmResult,
+  AlgorithmStats,
+  AlgorithmSliceAssignment,
+  ProposedSliceAssignment,
+  ReplicaBudgetStatus,
+  ResourceComparator,
+  ResourceId,
+} from './core/algorithm/algorithm-types.js';
+export {
+  resourcePenalty,
+  EMPTY_RESOURCE_PENALTY_MULTIPLIER,
+  UNDERSHOOT_PENALTY_COEFFICIENT,
+  OVERSHOOT_PENALTY_COEFFICIENT,
+  PLACEMENT_IMPROVEMENT_EPSILON,
+} from './core/algorithm/placement-penalty.js';
+// --- end of pure core: assignment algorithm ---
