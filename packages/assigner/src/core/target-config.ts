@@ -18,39 +18,18 @@ import {
   type MessageDescriptor,
 } from './config-message-decoder.js';
 import { parseTextproto, type TextprotoPosition } from './textproto.js';
-
-/** Dicer's imbalance tolerance hints (`LoadBalancingMetricConfigP.ImbalanceToleranceHintP`). */
-export type ImbalanceToleranceHint = 'DEFAULT' | 'TIGHT' | 'LOOSE';
-
-/** Dicer's uniform load reservation hints (`LoadBalancingMetricConfigP.ReservationHintP`). */
-export type ReservationHint = 'NO_RESERVATION' | 'SMALL_RESERVATION' | 'MEDIUM_RESERVATION' | 'LARGE_RESERVATION';
-
-/**
- * The imbalance tolerance ratio of each hint (algorithm.md §2).
- */
-export const IMBALANCE_TOLERANCE_RATIOS: Readonly<Record<ImbalanceToleranceHint, number>> = Object.freeze({
-  DEFAULT: 0.1,
-  TIGHT: 0.025,
-  LOOSE: 0.4,
-});
-
-/**
- * The uniform load reservation ratio of each hint, a fraction of `max_load_hint` per resource.
- * NO_RESERVATION is 1%, not 0: that reservation keeps zero-load slices splittable and spreads
- * slices when no load is reported (algorithm.md §12.2). SMALL is 10% as in Dicer's code (the proto
- * comment's "5%" is stale).
- */
-export const UNIFORM_LOAD_RESERVATION_RATIOS: Readonly<Record<ReservationHint, number>> = Object.freeze({
-  NO_RESERVATION: 0.01,
-  SMALL_RESERVATION: 0.1,
-  MEDIUM_RESERVATION: 0.2,
-  LARGE_RESERVATION: 0.4,
-});
+import {
+  IMBALANCE_TOLERANCE_RATIOS,
+  UNIFORM_LOAD_RESERVATION_RATIOS,
+  createAlgorithmConfig,
+  type AlgorithmConfig,
+  type AlgorithmConfigOptions,
+  type ImbalanceToleranceHint,
+  type UniformLoadReservationHint,
+} from './algorithm/algorithm-config.js';
 
 /** Dicer's `DEFAULT_LOAD_BALANCING_INTERVAL`: hard-coded, not configurable. */
 export const DEFAULT_LOAD_BALANCING_INTERVAL_MS = 60_000;
-/** Dicer's `ChurnConfig.DEFAULT.maxPenaltyRatio`: hard-coded, not configurable. */
-export const DEFAULT_CHURN_MAX_PENALTY_RATIO = 0.25;
 /** Default of `load_watcher_config.min_duration_seconds` (60 s), in ms. */
 export const DEFAULT_LOAD_WATCHER_MIN_DURATION_MS = 60_000;
 /** Default of `load_watcher_config.max_age_seconds` (300 s), in ms. */
@@ -74,13 +53,13 @@ export interface TargetConfig {
   readonly ownerTeamName: string | undefined;
   /** `max_load_hint`: the per-resource capacity, in load units; positive and finite. */
   readonly maxLoadHint: number;
-  /** `imbalance_tolerance_hint`. */
+  /** `imbalance_tolerance_hint` (DEFAULT → `'default'`, TIGHT → `'tight'`, LOOSE → `'loose'`). */
   readonly imbalanceToleranceHint: ImbalanceToleranceHint;
   /** The ratio of {@link imbalanceToleranceHint} (0.1, 0.025 or 0.4). */
   readonly imbalanceToleranceRatio: number;
-  /** `uniform_load_reservation_hint`. */
-  readonly uniformLoadReservationHint: ReservationHint;
-  /** The ratio of {@link uniformLoadReservationHint} (0.01, 0.1, 0.2 or 0.4). */
+  /** `uniform_load_reservation_hint` (NO_RESERVATION → `'no-reservation'`, SMALL_RESERVATION → `'small'`, …). */
+  readonly uniformLoadReservationHint: UniformLoadReservationHint;
+  /** The ratio of {@link uniformLoadReservationHint} (0.01, 0.1, 0.2 or 0.4; NO_RESERVATION is 1%, not 0). */
   readonly uniformLoadReservationRatio: number;
   /** Minimum replicas per slice; at least 1. */
   readonly minReplicas: number;
@@ -88,8 +67,6 @@ export interface TargetConfig {
   readonly maxReplicas: number;
   /** How often the generator rebalances load (always 60 s in Dicer). */
   readonly loadBalancingIntervalMs: number;
-  /** The churn penalty ratio of placement (always 0.25 in Dicer). */
-  readonly churnMaxPenaltyRatio: number;
   /** `load_watcher_config.min_duration_seconds`, in ms: shorter report windows are ignored. */
   readonly loadWatcherMinDurationMs: number;
   /** `load_watcher_config.max_age_seconds`, in ms: older measurements are dropped. */
@@ -418,8 +395,10 @@ function selectOverride<F>(
   return matching[0]?.overrideConfig;
 }
 
-const TOLERANCE_NAMES: readonly ImbalanceToleranceHint[] = ['DEFAULT', 'TIGHT', 'LOOSE'];
-const RESERVATION_NAMES: readonly ReservationHint[] = ['NO_RESERVATION', 'SMALL_RESERVATION', 'MEDIUM_RESERVATION', 'LARGE_RESERVATION'];
+/** The algorithm's hint names by proto enum number (`ImbalanceToleranceHintP`). */
+const TOLERANCE_HINTS: readonly ImbalanceToleranceHint[] = ['default', 'tight', 'loose'];
+/** The algorithm's hint names by proto enum number (`ReservationHintP`). */
+const RESERVATION_HINTS: readonly UniformLoadReservationHint[] = ['no-reservation', 'small', 'medium', 'large'];
 
 /**
  * The effective {@link TargetConfig} of a target for the Assigner in `clusterUri`: the default
@@ -446,8 +425,8 @@ export function resolveTargetConfig(options: ResolveTargetConfigOptions): Target
   const advanced = advancedOverride === undefined ? advancedBase : mergeConfigMessages<proto.AdvancedTargetConfigFieldsP>(advancedBase, advancedOverride);
 
   const metric = fields.primaryRateMetricConfig!;
-  const imbalanceToleranceHint = TOLERANCE_NAMES[metric.imbalanceToleranceHint]!;
-  const uniformLoadReservationHint = RESERVATION_NAMES[metric.uniformLoadReservationHint]!;
+  const imbalanceToleranceHint = TOLERANCE_HINTS[metric.imbalanceToleranceHint]!;
+  const uniformLoadReservationHint = RESERVATION_HINTS[metric.uniformLoadReservationHint]!;
   const replication = fields.keyReplicationConfig ?? advanced.keyReplicationConfig;
   const lw = advanced.loadWatcherConfig;
   const lwFields = proto.LoadWatcherConfigPSchema.field;
@@ -465,7 +444,6 @@ export function resolveTargetConfig(options: ResolveTargetConfigOptions): Target
     minReplicas: replication?.minReplicas ?? DEFAULT_MIN_REPLICAS,
     maxReplicas: replication?.maxReplicas ?? DEFAULT_MAX_REPLICAS,
     loadBalancingIntervalMs: DEFAULT_LOAD_BALANCING_INTERVAL_MS,
-    churnMaxPenaltyRatio: DEFAULT_CHURN_MAX_PENALTY_RATIO,
     loadWatcherMinDurationMs:
       lw !== undefined && proto.isFieldSet(lw, lwFields.minDurationSeconds)
         ? lw.minDurationSeconds * 1000
@@ -478,5 +456,26 @@ export function resolveTargetConfig(options: ResolveTargetConfigOptions): Target
       hw !== undefined && proto.isFieldSet(hw, proto.HealthWatcherConfigPSchema.field.observeSliceletReadiness)
         ? hw.observeSliceletReadiness
         : DEFAULT_OBSERVE_SLICELET_READINESS,
+  });
+}
+
+/**
+ * The algorithm's configuration for a target (algorithm.md §2): capacity, tolerance and
+ * reservation hints, and replica bounds from the target config; churn penalty and placement limits
+ * from Dicer's hard-coded defaults unless `extra` overrides them (tests and the simulator do).
+ *
+ * @throws {InvalidArgumentError} when `extra` breaks a rule of `createAlgorithmConfig`.
+ */
+export function toAlgorithmConfig(
+  config: TargetConfig,
+  extra: Pick<AlgorithmConfigOptions, 'churnPenaltyRatio' | 'placementTimeoutMs' | 'placementIterationBudget'> = {},
+): AlgorithmConfig {
+  return createAlgorithmConfig({
+    maxLoadHint: config.maxLoadHint,
+    imbalanceToleranceHint: config.imbalanceToleranceHint,
+    uniformLoadReservationHint: config.uniformLoadReservationHint,
+    minReplicas: config.minReplicas,
+    maxReplicas: config.maxReplicas,
+    ...extra,
   });
 }
