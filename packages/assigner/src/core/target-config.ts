@@ -27,9 +27,8 @@ import {
   type ImbalanceToleranceHint,
   type UniformLoadReservationHint,
 } from './algorithm/algorithm-config.js';
+import { DEFAULT_LOAD_BALANCING_INTERVAL_MS } from './regeneration-decision.js';
 
-/** Dicer's `DEFAULT_LOAD_BALANCING_INTERVAL`: hard-coded, not configurable. */
-export const DEFAULT_LOAD_BALANCING_INTERVAL_MS = 60_000;
 /** Default of `load_watcher_config.min_duration_seconds` (60 s), in ms. */
 export const DEFAULT_LOAD_WATCHER_MIN_DURATION_MS = 60_000;
 /** Default of `load_watcher_config.max_age_seconds` (300 s), in ms. */
