@@ -3,7 +3,8 @@ import { Slice, SliceKey } from '@dicer-ts/common';
 import fc from 'fast-check';
 import { LoadMap, UNIFORM_LOAD_MAP } from '../../../src/core/load-map.js';
 import type { AlgorithmConfig } from '../../../src/core/algorithm/algorithm-config.js';
-import type { AlgorithmSliceAssignment, ProposedSliceAssignment } from '../../../src/core/algorithm/algorithm-types.js';
+import type { AlgorithmSliceAssignment } from '../../../src/core/algorithm/algorithm-types.js';
+import { MutableAssignment, ResourceState } from '../../../src/core/algorithm/mutable-assignment.js';
 
 /** The 8-byte big-endian key of `value` (how Dicer's tests write integer bounds). */
 export function key8(value: bigint | number): SliceKey {
@@ -133,3 +134,63 @@ export function randomLoadMap(rand: () => number, count: number, total: number, 
 
 /** A fast-check arbitrary for a float in [0,1) drawn from an integer (for seeded generators). */
 export const arbSeed = fc.integer({ min: 1, max: 0x7fffffff });
+
+/**
+ * A {@link MutableAssignment} over `base` (resources named in it or in `available`, in string
+ * order), with `adjusted` as the reservation-adjusted map.
+ */
+export function buildModel(
+  available: readonly string[],
+  base: readonly AlgorithmSliceAssignment[],
+  adjusted: LoadMap,
+): MutableAssignment {
+  const inBase = new Set<string>();
+  for (const b of base) for (const r of b.resources) inBase.add(r);
+  const ids = [...new Set([...available, ...inBase])].sort();
+  const healthy = new Set(available);
+  const resources = ids.map((id, rank) => new ResourceState(id, rank, healthy.has(id), !inBase.has(id)));
+  const rank = new Map(ids.map((id, i) => [id, i]));
+  return new MutableAssignment(
+    resources,
+    [...base]
+      .sort((a, b) => a.slice.compare(b.slice))
+      .map((b) => ({ slice: b.slice, holders: b.resources.map((r) => rank.get(r) as number) })),
+    adjusted,
+  );
+}
+
+/** Asserts M1's bookkeeping: resource loads equal Σ per-replica loads, totals and the eligible order. */
+export function assertModelConsistent(model: MutableAssignment): void {
+  let total = 0;
+  const loads = new Map<ResourceState, number>();
+  let count = 0;
+  for (const node of model.nodes()) {
+    count++;
+    total += node.replicas;
+    for (const h of node.holders) {
+      loads.set(h.resource, (loads.get(h.resource) ?? 0) + node.perReplicaLoad);
+      assert.ok(h.resource.slices.has(node));
+    }
+  }
+  assert.equal(model.totalReplicas, total);
+  assert.equal(model.sliceCount, count);
+  for (const r of model.resources) {
+    const expected = loads.get(r) ?? 0;
+    assert.ok(Math.abs(r.load - expected) <= 1e-5 * Math.max(1, expected), `${r.id}: ${r.load} vs ${expected}`);
+    let held = 0;
+    for (const s of r.slices) if (s.alive) held++;
+    assert.equal(held, r.slices.size);
+    if (r.slices.size === 0) assert.equal(r.load, 0);
+  }
+  const order = model.eligible.coldestFirst;
+  for (let i = 1; i < order.length; i++) {
+    const a = order[i - 1] as ResourceState;
+    const b = order[i] as ResourceState;
+    assert.ok(a.load < b.load || (a.load === b.load && a.rank < b.rank), 'eligible set sorted by (load, rank)');
+  }
+}
+
+/** The model's slices as `[slice, resources]` string pairs. */
+export function describeModel(model: MutableAssignment): [string, string[]][] {
+  return [...model.nodes()].map((n) => [n.slice.toString(), n.holders.map((h) => h.resource.id)]);
+}
