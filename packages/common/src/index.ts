@@ -42,3 +42,32 @@ export * as proto from './proto.js';
 export { ResourceAddress } from './model/resource-address.js';
 export { JavaUri } from './model/java-uri.js';
 export { Squid, createTestSquid, TEST_SQUID_CREATION_TIME_MS } from './model/squid.js';
+export {
+  Target,
+  KubernetesTarget,
+  AppTarget,
+  KUBERNETES_CLUSTER_SCHEME,
+  APP_TARGET_PREFIX,
+  MAX_APP_TARGET_NAME_LENGTH,
+} from './model/target.js';
+export { isRfc1123Label, RFC1123_LABEL_PATTERN } from './model/rfc1123.js';
+export {
+  checkDuration,
+  isSupportedDuration,
+  maxDuration,
+  formatMillisDuration,
+  DURATION_OVERFLOW_MESSAGE,
+} from './model/protocol-duration.js';
+export type { DurationUnit } from './model/protocol-duration.js';
+export { SliceLoad, KeyLoad, checkLoad } from './model/slice-load.js';
+export type { SliceLoadInit } from './model/slice-load.js';
+export { SliceletData } from './model/slicelet-data.js';
+export type { SliceletDataInit, SliceletState } from './model/slicelet-data.js';
+export { SyncAssignmentState } from './model/sync-assignment-state.js';
+export type { AssignmentEncoding } from './model/sync-assignment-state.js';
+export { ClientRequest, DICER_CLIENT_VERSION } from './model/client-request.js';
+export type { ClientRequestInit, ClientRequestParseOptions, Subscriber } from './model/client-request.js';
+export { ClientResponse, MIN_SUGGESTED_RPC_TIMEOUT_MS } from './model/client-response.js';
+export type { ClientResponseInit } from './model/client-response.js';
+export { parseBuildInfo, UNKNOWN_BUILD_LABEL } from './build-info.js';
+export type { BuildInfo } from './build-info.js';
