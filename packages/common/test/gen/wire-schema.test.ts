@@ -170,6 +170,10 @@ describe('wire schema (generated descriptors vs wire-schema.md)', () => {
         for (let n = range.start; n < range.end; n++) reserved.push(n);
       }
       assert.deepEqual(reserved.sort((a, b) => a - b), [...spec.reserved].sort((a, b) => a - b));
+      // The spec lists no explicit `[default = …]`, so none may exist (it would change absent reads).
+      for (const f of desc.fields) {
+        assert.equal(f.proto.defaultValue, '', `${name}.${f.name} has an explicit default`);
+      }
       // Proto2 repeated scalars are written unpacked, as Dicer writes them.
       for (const f of desc.fields) {
         if (f.fieldKind === 'list' && f.listKind !== 'message') {
