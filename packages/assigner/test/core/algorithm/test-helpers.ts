@@ -113,21 +113,23 @@ export function replicasPerResource(slices: readonly AlgorithmSliceAssignment[])
 }
 
 /**
- * A random map of `count` slices over 8-byte keys whose loads sum to `total`, with the largest
- * slice load at most `density` times the smallest (Dicer's "density ratio").
+ * A random map of `count` slices over 8-byte keys whose loads sum to `total`, where each slice's
+ * load density (load per unit of key space) is drawn from `[1, density]` (Dicer's "density ratio":
+ * the densest slice is at most `density` times the sparsest).
  */
 export function randomLoadMap(rand: () => number, count: number, total: number, density: number): LoadMap {
   const cuts = new Set<bigint>();
   while (cuts.size < count - 1) cuts.add(BigInt(Math.floor(rand() * 2 ** 52)) * 4096n + 1n);
-  const bounds = [...cuts].sort((a, b) => (a < b ? -1 : 1));
-  const weights = Array.from({ length: count }, () => 1 + rand() * (density - 1));
+  const bounds = [0n, ...[...cuts].sort((a, b) => (a < b ? -1 : 1)), 1n << 64n];
+  const weights = Array.from(
+    { length: count },
+    (_, i) => Number((bounds[i + 1] as bigint) - (bounds[i] as bigint)) * (1 + rand() * (density - 1)),
+  );
   const sum = weights.reduce((a, b) => a + b, 0);
   const b = LoadMap.builder();
-  let low: bigint | undefined = 0n;
   for (let i = 0; i < count; i++) {
-    const high = bounds[i];
-    b.putLoad(slice8(low as bigint, high), ((weights[i] as number) / sum) * total);
-    low = high;
+    const high = i === count - 1 ? undefined : (bounds[i + 1] as bigint);
+    b.putLoad(slice8(bounds[i] as bigint, high), ((weights[i] as number) / sum) * total);
   }
   return b.build();
 }

@@ -12,14 +12,23 @@ export interface Workload {
 }
 
 /**
- * A load map of `total` over `slices` random 8-byte-bounded slices: uniform weights, Zipf(0.99)
- * weights in random order, or uniform background carrying `1 − hotFraction` plus one key (the low
- * bound of a random slice, as an entry `[k, k\0)`) carrying `hotFraction`.
+ * A load map of `total` over `slices` random 8-byte-bounded slices: load densities (load per unit
+ * of key space) drawn from `[1, density]`; or Zipf(0.99) slice loads in random order; or the
+ * first kind carrying `1 − hotFraction` plus one key (the low bound of a random slice, as an entry
+ * `[k, k\0)`) carrying `hotFraction`.
  */
-export function generateWorkload(rand: SeededRandom, kind: LoadKind, total: number, slices = 128, hotFraction = 0.5): Workload {
+export function generateWorkload(
+  rand: SeededRandom,
+  kind: LoadKind,
+  total: number,
+  slices = 128,
+  hotFraction = 0.5,
+  density = 4,
+): Workload {
   const cuts = new Set<bigint>();
   while (cuts.size < slices - 1) cuts.add(BigInt(1 + rand.nextInt(2 ** 30)) * (1n << 34n) + BigInt(rand.nextInt(2 ** 30)));
   const bounds = [...cuts].sort((a, b) => (a < b ? -1 : 1));
+  const edges = [0n, ...bounds, 1n << 64n];
   let weights: number[];
   if (kind === 'zipf') {
     weights = Array.from({ length: slices }, (_, i) => 1 / (i + 1) ** 0.99);
@@ -28,7 +37,10 @@ export function generateWorkload(rand: SeededRandom, kind: LoadKind, total: numb
       [weights[i], weights[j]] = [weights[j] as number, weights[i] as number];
     }
   } else {
-    weights = Array.from({ length: slices }, () => 1);
+    weights = Array.from(
+      { length: slices },
+      (_, i) => Number((edges[i + 1] as bigint) - (edges[i] as bigint)) * (1 + rand.next() * (density - 1)),
+    );
   }
   const sum = weights.reduce((a, b) => a + b, 0);
   const background = kind === 'hot-key' ? total * (1 - hotFraction) : total;
