@@ -1,5 +1,6 @@
 import type { DesiredLoadRange } from './desired-load-range.js';
-import { compareSliceNodes, type MutableAssignment, type SliceNode } from './mutable-assignment.js';
+import { compareLoadThenRank } from './eligible-resource-set.js';
+import { compareSliceNodes, type MutableAssignment, type ResourceState, type SliceNode } from './mutable-assignment.js';
 import { PLACEMENT_IMPROVEMENT_EPSILON } from './placement-penalty.js';
 import {
   applyMove,
@@ -54,6 +55,12 @@ export interface PlacementOutcome {
  * `h` is excluded for good. The loop ends when no resource is eligible, at the iteration budget,
  * or at the deadline.
  *
+ * A target's share of a delta depends only on its load and on two flags (new, empty), and the
+ * penalty is convex in load, so within each of the four (new, empty) kinds the coldest resource
+ * not holding the slice scores best. Only those (at most four per slice, in coldest-first order)
+ * are scored: the same choice as scanning every target, up to float rounding, at O(k) instead of
+ * O(k·N) per iteration.
+ *
  * @see algorithm.md §5.6
  */
 export function placeSlices(model: MutableAssignment, ctx: PlacementContext): PlacementOutcome {
@@ -87,14 +94,13 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
         bestDelta = delta;
       }
     };
-    const targets = eligible.coldestFirst;
+    const leaders = leadersByKind(eligible.coldestFirst, ctx.maxReplicas + 1);
     if (slices.length > 1) {
       for (const node of slices) {
         const holder = node.holderOn(h);
         if (!holder) continue;
         const source = reassignSourceDelta(costs, node, holder);
-        for (const to of targets) {
-          if (to === h || node.holderOn(to)) continue;
+        for (const to of bestTargets(leaders, node)) {
           const delta = source + reassignTargetDelta(costs, node, to);
           consider(delta, () => ({ kind: 'reassign', node, from: h, to, delta }));
         }
@@ -109,8 +115,7 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
     }
     for (const node of slices) {
       if (node.replicas >= ctx.maxReplicas) continue;
-      for (const to of targets) {
-        if (to === h || node.holderOn(to)) continue;
+      for (const to of bestTargets(leaders, node)) {
         const delta = replicateDelta(costs, node, to);
         consider(delta, () => ({ kind: 'replicate', node, to, delta }));
       }
@@ -126,4 +131,35 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
     }
   }
   return { iterations, reassigns, replicates, dereplicates, timedOut, budgetExhausted };
+}
+
+/**
+ * For each kind of target (existing or new, non-empty or empty), its `count` coldest eligible
+ * resources, enough to skip every holder of any slice (a slice has at most `maxReplicas`).
+ */
+function leadersByKind(coldestFirst: readonly ResourceState[], count: number): ResourceState[][] {
+  const kinds: ResourceState[][] = [[], [], [], []];
+  let full = 0;
+  for (const r of coldestFirst) {
+    const kind = kinds[(r.isNew ? 2 : 0) + (r.slices.size === 0 ? 1 : 0)] as ResourceState[];
+    if (kind.length < count) {
+      kind.push(r);
+      if (kind.length === count && ++full === kinds.length) break;
+    }
+  }
+  return kinds;
+}
+
+/** The coldest non-holder of `node` of each kind, coldest first. */
+function bestTargets(leaders: readonly ResourceState[][], node: SliceNode): ResourceState[] {
+  const out: ResourceState[] = [];
+  for (const kind of leaders) {
+    for (const r of kind) {
+      if (!node.holderOn(r)) {
+        out.push(r);
+        break;
+      }
+    }
+  }
+  return out.length > 1 ? out.sort(compareLoadThenRank) : out;
 }
