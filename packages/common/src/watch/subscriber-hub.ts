@@ -123,9 +123,11 @@ interface GenerationCache {
  * @example
  * ```ts
  * const hub = new SubscriberHub({ redirectAddress: () => preferredUri });
- * server.addService(ASSIGNMENT_SERVICE_DEFINITION, {
+ * const implementation: AssignmentServiceImplementation = {
+ *   // Parse (and check the target) first; a parse error is answered with toStatus(err).
  *   watch: (call, callback) => hub.handleWatch(call, callback, ClientRequest.fromProto(call.request)),
- * });
+ * };
+ * server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
  * hub.publish(assignment); // wakes every parked watcher behind it
  * ```
  * @see protocol.md §3.4

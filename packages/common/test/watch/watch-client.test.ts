@@ -13,7 +13,7 @@ import { type Assignment } from '../../src/model/assignment.js';
 import { ClientRequest } from '../../src/model/client-request.js';
 import { Generation } from '../../src/model/generation.js';
 import { createDefaultLogger } from '../../src/logging.js';
-import { ASSIGNMENT_SERVICE_DEFINITION, MAX_MESSAGE_BYTES, type WatchReply } from '../../src/watch/grpc-services.js';
+import { ASSIGNMENT_SERVICE_DEFINITION, type AssignmentServiceImplementation, MAX_MESSAGE_BYTES } from '../../src/watch/grpc-services.js';
 import { SubscriberHub, type SubscriberHubOptions } from '../../src/watch/subscriber-hub.js';
 import { WatchClient, type WatchClientOptions } from '../../src/watch/watch-client.js';
 import { TEST_TARGET, gen, makeAssignment } from './fixtures.js';
@@ -46,7 +46,7 @@ async function startServer(
   const hub = new SubscriberHub({ suggestedRpcTimeoutMs: 1000, ...hubOptions });
   const requests: ClientRequestP[] = [];
   const server = new Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
-  server.addService(ASSIGNMENT_SERVICE_DEFINITION, {
+  const implementation: AssignmentServiceImplementation = {
     watch: (call, callback) => {
       requests.push(call.request);
       let req: ClientRequest;
@@ -59,7 +59,8 @@ async function startServer(
       onRequest?.(req);
       hub.handleWatch(call, callback, req);
     },
-  });
+  };
+  server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -189,8 +190,8 @@ describe('WatchClient over real gRPC', () => {
   it('treats an invalid response as a failure and retries', async () => {
     const server = new Server();
     let calls = 0;
-    server.addService(ASSIGNMENT_SERVICE_DEFINITION, {
-      watch: (_call, callback: (e: null, r: WatchReply) => void) => {
+    const implementation: AssignmentServiceImplementation = {
+      watch: (_call, callback) => {
         calls++;
         callback(
           null,
@@ -201,7 +202,8 @@ describe('WatchClient over real gRPC', () => {
           }),
         );
       },
-    });
+    };
+    server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
