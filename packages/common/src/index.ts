@@ -71,3 +71,72 @@ export { ClientResponse, MIN_SUGGESTED_RPC_TIMEOUT_MS } from './model/client-res
 export type { ClientResponseInit } from './model/client-response.js';
 export { parseBuildInfo, UNKNOWN_BUILD_LABEL } from './build-info.js';
 export type { BuildInfo } from './build-info.js';
+
+// Watch protocol (area: watch protocol): the client sync state machine and its grpc-js driver
+// shared by Slicelets and Clerks, the server-side hub shared by the Assigner and Slicelets, and the
+// grpc-js service definitions (protocol.md §3).
+export {
+  Backoff,
+  DEFAULT_MIN_RETRY_DELAY_MS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_RETRY_JITTER_FRACTION,
+} from './watch/backoff.js';
+export type { BackoffOptions } from './watch/backoff.js';
+export {
+  AssignmentSyncStateMachine,
+  DEFAULT_WATCH_TIMEOUT_MS,
+  MIN_WATCH_TIMEOUT_MS,
+} from './watch/assignment-sync-state-machine.js';
+export type {
+  Versioned,
+  ApplyDiffOutcome,
+  ReceivedSyncState,
+  OutgoingSyncState,
+  WatchResponse,
+  AssignmentSyncEvent,
+  AssignmentSyncAction,
+  AssignmentSyncResult,
+  AssignmentSyncStatus,
+  AssignmentSyncPhase,
+  AssignmentSyncStateMachineOptions,
+} from './watch/assignment-sync-state-machine.js';
+export {
+  WatchClient,
+  applyAssignmentDiff,
+  toReceivedSyncState,
+  WATCH_DEADLINE_BUFFER_MS,
+  DEFAULT_REDIRECT_CHANNEL_IDLE_MS,
+} from './watch/watch-client.js';
+export type { WatchClientOptions, WatchClientStatus } from './watch/watch-client.js';
+export { watchAddressToGrpcTarget } from './watch/watch-address.js';
+export {
+  SubscriberHub,
+  processingTimeoutMs,
+  DEFAULT_SUGGESTED_RPC_TIMEOUT_MS,
+  EARLY_REPLY_MARGIN_MS,
+  DEFAULT_MAX_PARKED_CALLS,
+} from './watch/subscriber-hub.js';
+export type {
+  SubscriberHubOptions,
+  SubscriberHubStats,
+  SubscriberKind,
+  WatchRequest,
+  WatchRegistration,
+} from './watch/subscriber-hub.js';
+export {
+  ASSIGNMENT_SERVICE_DEFINITION,
+  PREFERRED_ASSIGNER_SERVICE_DEFINITION,
+  WATCH_METHOD,
+  HEARTBEAT_METHOD,
+  WATCH_METHOD_PATH,
+  HEARTBEAT_METHOD_PATH,
+  MAX_MESSAGE_BYTES,
+  encodedClientResponse,
+  serializeWatchReply,
+} from './watch/grpc-services.js';
+export type {
+  AssignmentServiceImplementation,
+  PreferredAssignerServiceImplementation,
+  EncodedClientResponse,
+  WatchReply,
+} from './watch/grpc-services.js';
