@@ -145,7 +145,7 @@ export class LoadMap {
    * @see algorithm.md §6.4
    */
   withAddedUniformLoad(load: number): LoadMap {
-    checkLoad(load, 'uniform load');
+    checkLoad(load, () => 'uniform load');
     return new LoadMap(
       this.entries.map((e) => ({ slice: e.slice, load: e.load + load * keySpaceFraction(e.slice) })),
     );
@@ -186,7 +186,7 @@ export class LoadMapBuilder {
    * @see algorithm.md §6.1
    */
   putLoad(slice: Slice, load: number, keyLoads: readonly KeyLoad[] = []): this {
-    checkLoad(load, `load of ${slice}`);
+    checkLoad(load, () => `load of ${slice}`);
     if (keyLoads.length === 0) {
       this.pending.push({ slice, load });
       return this;
@@ -199,7 +199,7 @@ export class LoadMapBuilder {
       const k = keys[i] as KeyLoad;
       if (!slice.contains(k.key)) throw new InvalidArgumentError(`key ${k.key} is outside ${slice}`);
       if (i > 0 && (keys[i - 1] as KeyLoad).key.equals(k.key)) throw new InvalidArgumentError(`duplicate key ${k.key}`);
-      checkLoad(k.load, `load of key ${k.key}`);
+      checkLoad(k.load, () => `load of key ${k.key}`);
       if (cursor.compare(k.key) < 0) {
         const stretch = Slice.create(cursor, k.key);
         const share = cutLoad(whole, stretch);
@@ -272,8 +272,9 @@ function cutLoad(e: LoadMapEntry, slice: Slice): number {
   return e.load * bigRatio(cutSize, entrySize);
 }
 
-function checkLoad(load: number, what: string): void {
-  if (!Number.isFinite(load) || load < 0) throw new InvalidArgumentError(`${what} must be finite and non-negative, got ${load}`);
+/** Throws unless `load` is finite and ≥ 0; `what` names it (built only on failure: this is a hot path). */
+function checkLoad(load: number, what: () => string): void {
+  if (!Number.isFinite(load) || load < 0) throw new InvalidArgumentError(`${what()} must be finite and non-negative, got ${load}`);
 }
 
 function maxKey(a: SliceKey, b: SliceKey): SliceKey {

@@ -39,7 +39,7 @@ export function assertCoversKeySpace(slices: readonly AlgorithmSliceAssignment[]
   for (let i = 1; i < slices.length; i++) {
     const prev = (slices[i - 1] as AlgorithmSliceAssignment).slice;
     const cur = (slices[i] as AlgorithmSliceAssignment).slice;
-    assert.ok(prev.highExclusive !== undefined && prev.highExclusive.equals(cur.lowInclusive), `gap or overlap at ${cur}`);
+    if (prev.highExclusive === undefined || !prev.highExclusive.equals(cur.lowInclusive)) assert.fail(`gap or overlap at ${cur}`);
   }
   assert.equal((slices[slices.length - 1] as AlgorithmSliceAssignment).slice.highExclusive, undefined, 'last slice ends at ∞');
 }
@@ -85,11 +85,10 @@ export function assertDesirableAssignment(
   assert.ok(total >= 32 * n && total <= 64 * n, `slice replicas ${total} outside [${32 * n}, ${64 * n}]`);
   // P4
   for (const s of slices) {
-    assert.equal(new Set(s.resources).size, s.resources.length, `duplicate replica in ${s.slice}`);
-    assert.ok(
-      s.resources.length >= Math.min(config.minReplicas, n) && s.resources.length <= config.maxReplicas,
-      `${s.slice} has ${s.resources.length} replicas`,
-    );
+    if (new Set(s.resources).size !== s.resources.length) assert.fail(`duplicate replica in ${s.slice}`);
+    if (s.resources.length < Math.min(config.minReplicas, n) || s.resources.length > config.maxReplicas) {
+      assert.fail(`${s.slice} has ${s.resources.length} replicas`);
+    }
   }
   // P5
   const loads = adjustedResourceLoads(config, slices);
@@ -98,10 +97,9 @@ export function assertDesirableAssignment(
   const avg = sum / n;
   const tol = tolerance ?? config.imbalanceToleranceRatio * Math.max(config.maxLoadHint, avg);
   for (const [r, load] of loads) {
-    assert.ok(
-      load >= avg - tol - 1e-9 * avg && load <= avg + tol + 1e-9 * avg,
-      `${r} load ${load} outside ${avg} ± ${tol}`,
-    );
+    if (!(load >= avg - tol - 1e-9 * avg && load <= avg + tol + 1e-9 * avg)) {
+      assert.fail(`${r} load ${load} outside ${avg} ± ${tol}`);
+    }
   }
 }
 
