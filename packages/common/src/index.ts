@@ -140,3 +140,30 @@ export type {
   EncodedClientResponse,
   WatchReply,
 } from './watch/grpc-services.js';
+
+// Assignment-side model and lookup (area: assignment model / lookup table): generations, slice
+// sets and maps, slice assignments, diffs, assignments and the allocation-free SliceTable
+// (protocol.md §2).
+export {
+  Generation,
+  MAX_INCARNATION_EXCLUSIVE,
+  isLooseIncarnation,
+  isNonLooseIncarnation,
+  nextLooseIncarnation,
+  nextNonLooseIncarnation,
+} from './model/generation.js';
+export { formatJavaInstant, formatJavaDouble } from './model/java-format.js';
+export { REQUIREMENT_FAILED_PREFIX } from './model/requirement.js';
+export { fingerprint64 } from './model/fingerprint64.js';
+export { SliceSet } from './model/slice-set.js';
+export { SliceMap } from './model/slice-map.js';
+export type { GapEntry, IntersectionEntry } from './model/slice-map.js';
+export { ResourceTableBuilder } from './model/resource-table.js';
+export type { Transfer, SubsliceAnnotation, ResourceAnnotations } from './model/subslice-annotation.js';
+export { SliceAssignment } from './model/slice-assignment.js';
+export type { SliceAssignmentInit } from './model/slice-assignment.js';
+export { DiffAssignment } from './model/diff-assignment.js';
+export type { ConsistencyMode, DiffSliceMap, DiffAssignmentInit } from './model/diff-assignment.js';
+export { Assignment, STRONG_MODE_NOT_IMPLEMENTED_MESSAGE } from './model/assignment.js';
+export type { AssignmentInit, FromDiffResult } from './model/assignment.js';
+export { SliceTable } from './lookup/slice-table.js';
