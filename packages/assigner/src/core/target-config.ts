@@ -184,10 +184,19 @@ class Validator {
   constructor(
     private readonly sourceName: string,
     private readonly positions: ReadonlyMap<string, TextprotoPosition>,
+    /** Set while validating an override merged into the defaults: `overrides[i]`. */
+    private readonly mergedOverride?: string,
   ) {}
 
+  /** The same validator for the default config merged with `overrides[index]`. */
+  forOverride(index: number): Validator {
+    return new Validator(this.sourceName, this.positions, `overrides[${index}]`);
+  }
+
   fail(path: string, rule: string): never {
-    throw new InvalidArgumentError(formatConfigError(this.sourceName, path, this.positionOf(path), rule));
+    const context =
+      this.mergedOverride !== undefined && !path.startsWith(this.mergedOverride) ? ` (with ${this.mergedOverride} applied)` : '';
+    throw new InvalidArgumentError(formatConfigError(this.sourceName, path, this.positionOf(path), rule + context));
   }
 
   /** The recorded position of `path`, or of its nearest recorded ancestor. */
@@ -343,7 +352,7 @@ function validateTargetConfig(decoded: DecodedConfigMessage<proto.TargetConfigP>
         { path: `overrides[${i}].override_config`, fields: override.overrideConfig },
         { path: 'default_config', fields: defaults },
       ],
-      v,
+      v.forOverride(i),
     );
   });
 }
@@ -376,7 +385,7 @@ function validateAdvancedConfig(decoded: DecodedConfigMessage<proto.AdvancedTarg
         { path: `overrides[${i}].override_config`, fields: override.overrideConfig },
         { path: 'default_config', fields: defaults },
       ],
-      v,
+      v.forOverride(i),
     );
   });
 }
