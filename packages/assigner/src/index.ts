@@ -47,4 +47,14 @@ export {
   OVERSHOOT_PENALTY_COEFFICIENT,
   PLACEMENT_IMPROVEMENT_EPSILON,
 } from './core/algorithm/placement-penalty.js';
+export {
+  availableResourcesOf,
+  runAlgorithmForSquids,
+  generateInitialSquidAssignment,
+} from './core/algorithm/squid-algorithm.js';
+export type {
+  SquidAlgorithmInput,
+  SquidSliceAssignment,
+  ProposedSquidSliceAssignment,
+} from './core/algorithm/squid-algorithm.js';
 // --- end of pure core: assignment algorithm ---
