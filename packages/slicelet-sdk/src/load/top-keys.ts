@@ -157,6 +157,18 @@ export class TopKeysSketch {
     return result;
   }
 
+  /**
+   * The bounds the sketch holds on `key`'s share of the decayed total: `lower = minSum / total`,
+   * `upper = (minSum + maxError) / total`; `undefined` when the key is not tracked (its share is
+   * then at most `error`). For debugging and tests; allocates.
+   */
+  shareBounds(key: SliceKey): { readonly lower: number; readonly upper: number } | undefined {
+    for (let e = this.entries.get(hashKey(key)); e !== undefined; e = e.next) {
+      if (e.key.equals(key)) return { lower: e.minSum / this.total, upper: (e.minSum + e.maxError) / this.total };
+    }
+    return undefined;
+  }
+
   /** Number of keys currently tracked. */
   get size(): number {
     return this.entryCount;

@@ -277,7 +277,7 @@ describe('conformance: ewma_counter_test_data.json', () => {
 // Properties
 
 /** Per-second load totals: entry `s` is the load of second `s`. */
-const arbSeconds = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 });
+const arbSeconds = fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60, size: 'max' });
 
 describe('EwmaCounter invariants', () => {
   it('keeps the rate between the smallest and the largest completed per-second total (unseeded)', () => {
@@ -338,7 +338,7 @@ describe('EwmaCounter invariants', () => {
   it('gives the same rate however the reads are interleaved with the increments', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 100 }), fc.boolean()), { maxLength: 50 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 100 }), fc.boolean()), { maxLength: 50, size: 'max' }),
         (steps) => {
           const a = new EwmaCounter(START_MS, 10);
           const b = new EwmaCounter(START_MS, 10);
