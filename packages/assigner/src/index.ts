@@ -58,3 +58,62 @@ export type {
   ProposedSquidSliceAssignment,
 } from './core/algorithm/squid-algorithm.js';
 // --- end of pure core: assignment algorithm ---
+
+// --- pure core: watchers and the regeneration decision (algorithm.md §7, §8, §10) ---
+// Added by the simulator area (issue #9, packages/sim), which drives these in virtual time;
+// the modules themselves belong to the assigner/core area.
+export {
+  LoadWatcher,
+  resolveLoadWatcherOptions,
+  LOAD_WEIGHT_DECAYING_HALF_LIFE_MS,
+  TOP_KEY_RESCALE_ALERT_RELATIVE_EXCESS,
+} from './core/load-watcher.js';
+export type {
+  LoadWatcherOptions,
+  ResolvedLoadWatcherOptions,
+  SliceLoadReport,
+  AssignedSliceLoad,
+  LoadMeasurement,
+  LoadWatcherStats,
+} from './core/load-watcher.js';
+export {
+  HealthWatcher,
+  resolveHealthWatcherOptions,
+  nextHealthStatus,
+  availableResources,
+  DEFAULT_UNHEALTHY_TIMEOUT_MS,
+  DEFAULT_TERMINATING_TIMEOUT_MS,
+  DEFAULT_HEALTH_STARTUP_DELAY_MS,
+} from './core/health-watcher.js';
+export type {
+  HealthStatus,
+  SliceletState,
+  GenerationLike,
+  HealthWatcherOptions,
+  ResolvedHealthWatcherOptions,
+  HealthWatcherEvent,
+  ResourceHealth,
+  HealthReport,
+  HealthWatcherAction,
+  HealthWatcherOutput,
+  HealthWatcherState,
+} from './core/health-watcher.js';
+export {
+  RegenerationScheduler,
+  decideRegeneration,
+  resolveRegenerationTimingOptions,
+  sameSquidSet,
+  DEFAULT_LOAD_BALANCING_INTERVAL_MS,
+  DEFAULT_MIN_GENERATION_INTERVAL_MS,
+} from './core/regeneration-decision.js';
+export type {
+  GenerationReason,
+  SkipReason,
+  RegenerationDecision,
+  KnownAssignmentSummary,
+  RegenerationInputs,
+  RegenerationTimingOptions,
+  ResolvedRegenerationTimingOptions,
+  WriteOutcome,
+} from './core/regeneration-decision.js';
+// --- end of pure core: watchers and the regeneration decision ---
