@@ -1,0 +1,215 @@
+import type { Slice, Squid } from '@dicer-ts/common';
+import {
+  HealthWatcher,
+  LoadWatcher,
+  RegenerationScheduler,
+  UNIFORM_LOAD_MAP,
+  availableResources,
+  createAlgorithmConfig,
+  generateInitialSquidAssignment,
+  runAlgorithmForSquids,
+  validateAlgorithmConfig,
+  type AlgorithmConfig,
+  type AlgorithmConfigOptions,
+  type HealthWatcherOutput,
+  type SliceLoadReport,
+} from '@dicer-ts/assigner';
+import { LoadAccumulator } from '@dicer-ts/slicelet-sdk';
+import { boundaryOf } from '../engine/key-space.js';
+import { createRoutingTable } from '../engine/routing-table.js';
+import { SIM_EPOCH_MS, type SimPod } from '../engine/sim-pod.js';
+import type { DicerPolicySpec } from '../scenarios/scenario.js';
+import type { Policy, PolicyHost } from './policy.js';
+
+/** The store incarnation of the simulated Assigner (one Assigner, never restarted). */
+const INCARNATION = 1n;
+
+/** One slice of the current assignment. */
+interface AssignedSlice {
+  readonly slice: Slice;
+  readonly resources: readonly Squid[];
+  readonly primaryRateLoad?: number | undefined;
+}
+
+/**
+ * dicer-ts itself, driven in virtual time through the Assigner's real pure core (imported from
+ * `@dicer-ts/assigner`, never re-implemented) and the Slicelet's real load accounting (from
+ * `@dicer-ts/slicelet-sdk`):
+ *
+ * - each pod runs a Slicelet `LoadAccumulator` (EWMA per slice, top-keys sketch) fed by every
+ *   request it serves, and heartbeats every `heartbeatIntervalMs` with its state (`running`, or
+ *   `terminating` from the moment it drains) and its load report;
+ * - the heartbeat goes to the real `HealthWatcher` (30 s expiry, 30 s startup delay) and
+ *   `LoadWatcher` (60 s minimum window, 10 s decay half-life, top keys);
+ * - after every event and timer the real `RegenerationScheduler` decides (first assignment, health
+ *   change, load balancing every minute, at most one attempt per 10 s); a generation runs the real
+ *   `generateInitialSquidAssignment` / `runAlgorithmForSquids` (Squid order decides ties, as in
+ *   the Assigner) on the LoadWatcher's map (or the uniform map) and is "written" at once (an
+ *   in-memory store);
+ * - the assignment reaches the Slicelets `sliceletDelayMs` later (their accumulators keep a slice's
+ *   counter only if its bounds and replica count are unchanged) and the Clerks after the
+ *   propagation delay.
+ *
+ * @see algorithm.md §7, §8, §10
+ */
+export class DicerPolicy implements Policy {
+  readonly name: string;
+  readonly kind = 'dicer';
+  readonly config: AlgorithmConfig;
+  private host!: PolicyHost;
+  private health!: HealthWatcher;
+  private readonly load: LoadWatcher;
+  private readonly scheduler = new RegenerationScheduler();
+  private readonly accumulators = new Map<number, LoadAccumulator>();
+  private readonly byUuid = new Map<string, SimPod>();
+  private readonly wakes = new Set<number>();
+  private available: Squid[] = [];
+  private generation = 0n;
+  private assignment: { readonly slices: readonly AssignedSlice[]; readonly squids: readonly Squid[] } | undefined;
+
+  /**
+   * @param defaultMaxLoadHint `maxLoadHint` when the spec's config gives none.
+   */
+  constructor(spec: DicerPolicySpec, defaultMaxLoadHint: number) {
+    this.name = spec.name ?? 'dicer';
+    const { imbalanceToleranceRatio, uniformLoadReservationRatio, ...hints } = spec.config ?? {};
+    const options: AlgorithmConfigOptions = { maxLoadHint: defaultMaxLoadHint, ...hints };
+    this.config = validateAlgorithmConfig({
+      ...createAlgorithmConfig(options),
+      ...(imbalanceToleranceRatio === undefined ? {} : { imbalanceToleranceRatio }),
+      ...(uniformLoadReservationRatio === undefined ? {} : { uniformLoadReservationRatio }),
+    });
+    this.load = new LoadWatcher({
+      ...(spec.minLoadWindowMs === undefined ? {} : { minDurationMs: spec.minLoadWindowMs }),
+      ...(spec.useTopKeys === undefined ? {} : { useTopKeys: spec.useTopKeys }),
+    });
+  }
+
+  attach(host: PolicyHost): void {
+    this.host = host;
+    this.health = new HealthWatcher({ unhealthyTimeoutMs: host.unhealthyTimeoutMs });
+  }
+
+  onPodRunning(pod: SimPod): void {
+    this.byUuid.set(pod.squid.uuid, pod);
+    this.accumulators.set(pod.instance, new LoadAccumulator(wall(this.host.queue.nowMs)));
+    if (this.assignment !== undefined) this.deliverLater(pod, this.generation, this.assignment.slices);
+    this.heartbeat(pod, true);
+  }
+
+  onPodTerminating(pod: SimPod): void {
+    this.heartbeat(pod, false); // the Slicelet reports TERMINATING as soon as it starts draining
+  }
+
+  onPodDown(pod: SimPod): void {
+    this.accumulators.delete(pod.instance);
+  }
+
+  onServed(pod: SimPod, keyId: number, load: number): void {
+    this.accumulators.get(pod.instance)?.incrementPrimaryRateBy(this.host.keySpace.sliceKey(keyId), load, wall(this.host.queue.nowMs));
+  }
+
+  private heartbeat(pod: SimPod, loop: boolean): void {
+    if (pod.state === 'down') return;
+    const now = this.host.queue.nowMs;
+    this.onHealth(this.health.onEvent({ kind: 'health-status-observed', squid: pod.squid, state: pod.state === 'terminating' ? 'terminating' : 'running' }, now));
+    const accumulator = this.accumulators.get(pod.instance);
+    if (accumulator !== undefined) {
+      const report = accumulator.readLoad(wall(now));
+      const reports: SliceLoadReport[] = report.attributedLoads.map((r) => ({
+        slice: r.slice,
+        primaryRateLoad: r.primaryRateLoad,
+        windowLowInclusiveMs: Number(r.windowLowInclusiveSeconds) * 1000,
+        windowHighExclusiveMs: Number(r.windowHighExclusiveSeconds) * 1000,
+        numReplicas: r.numReplicas,
+        topKeys: r.topKeys.map((k) => ({ key: k.sliceKey, load: k.underestimatedPrimaryRateLoad })),
+      }));
+      this.load.reportLoad(now, pod.address, reports, wall(now));
+    }
+    this.evaluate();
+    if (loop) this.host.queue.scheduleIn(this.host.heartbeatIntervalMs, () => this.heartbeat(pod, true));
+  }
+
+  private onHealth(output: HealthWatcherOutput): void {
+    for (const action of output.actions) {
+      if (action.kind === 'health-report') this.available = availableResources(action.report);
+    }
+    this.wakeAt(output.wakeAtMs);
+  }
+
+  private wakeAt(atMs: number | undefined): void {
+    if (atMs === undefined || this.wakes.has(atMs)) return;
+    this.wakes.add(atMs);
+    this.host.queue.schedule(atMs, () => {
+      this.wakes.delete(atMs);
+      this.onHealth(this.health.onAdvance(this.host.queue.nowMs));
+      this.evaluate();
+    });
+  }
+
+  private evaluate(): void {
+    const now = this.host.queue.nowMs;
+    const current = this.assignment;
+    const decision = this.scheduler.decide(now, {
+      latestAssignment: current === undefined ? undefined : { isFrozen: false, incarnation: INCARNATION, resources: current.squids },
+      storeIncarnation: INCARNATION,
+      availableResources: this.available,
+    });
+    if (decision.kind === 'skip') {
+      this.wakeAt(decision.wakeAtMs);
+      return;
+    }
+    this.generate(decision.reason);
+    this.scheduler.onWriteCompleted('committed', now);
+    this.evaluate(); // arms the next load-balancing timer
+  }
+
+  private generate(reason: string): void {
+    const now = this.host.queue.nowMs;
+    const squids = [...this.available];
+    const started = performance.now();
+    let slices: AssignedSlice[];
+    const previous = this.assignment;
+    if (previous === undefined) {
+      slices = generateInitialSquidAssignment(squids, this.config.minReplicas);
+    } else {
+      const loadMap = this.load.getPrimaryRateLoadMap(now, previous.slices) ?? UNIFORM_LOAD_MAP;
+      slices = runAlgorithmForSquids({ config: this.config, availableResources: squids, base: previous.slices, loadMap }).slices;
+    }
+    const computeMs = performance.now() - started;
+    this.generation++;
+    // The Squids the assignment names (deduplicated by UUID), for the health-change comparison.
+    const assigned = new Map<string, Squid>();
+    for (const slice of slices) for (const r of slice.resources) assigned.set(r.uuid, r);
+    this.assignment = { slices, squids: [...assigned.values()] };
+    this.onHealth(
+      this.health.onEvent({ kind: 'assignment-observed', generation: { incarnation: INCARNATION, number: this.generation }, resources: this.assignment.squids }, now),
+    );
+    const table = createRoutingTable(
+      this.host.keySpace,
+      slices.map((s) => boundaryOf(s.slice.lowInclusive)),
+      slices.map((s) => Int32Array.from(s.resources, (squid) => (this.byUuid.get(squid.uuid) as SimPod).instance)),
+      slices.length,
+      0,
+    );
+    this.host.publish(table, { reason, computeMs });
+    for (const pod of this.host.livePods()) if (pod.state !== 'starting') this.deliverLater(pod, this.generation, slices);
+  }
+
+  /** The Slicelet of `pod` learns the assignment `sliceletDelayMs` from now. */
+  private deliverLater(pod: SimPod, generation: bigint, slices: readonly AssignedSlice[]): void {
+    this.host.queue.scheduleIn(this.host.sliceletDelayMs, () => {
+      const accumulator = this.accumulators.get(pod.instance);
+      if (accumulator === undefined) return;
+      const mine = slices
+        .filter((s) => s.resources.some((r) => r.uuid === pod.squid.uuid))
+        .map((s) => ({ slice: s.slice, numReplicas: s.resources.length, primaryRateLoad: s.primaryRateLoad }));
+      accumulator.onAssignmentChanged({ incarnation: INCARNATION, number: generation }, mine, wall(this.host.queue.nowMs));
+    });
+  }
+}
+
+/** The Slicelets' epoch-millisecond clock for virtual time `nowMs`. */
+function wall(nowMs: number): number {
+  return SIM_EPOCH_MS + nowMs;
+}
