@@ -1,3 +1,4 @@
+import { computeFingerprint64, fingerprintHigh, fingerprintLow } from '../model/fingerprint64.js';
 import { compareBytes, type SliceKey } from '../model/slice-key.js';
 import type { Slice } from '../model/slice.js';
 
@@ -124,4 +125,18 @@ export class SliceTable<T> {
     }
     return lo - 1;
   }
+
+  /**
+   * The index of the entry holding `SliceKey.fromApplicationKey(key)`, without creating the key:
+   * the FarmHash fingerprint's little-endian bytes read big-endian are the byte-swapped halves.
+   * Allocation-free for ASCII strings of up to 85 characters.
+   */
+  lookupIndexForApplicationKey(key: string | Uint8Array): number {
+    computeFingerprint64(key);
+    return this.lookupIndexByPrefix(byteSwap32(fingerprintLow()), byteSwap32(fingerprintHigh()));
+  }
+}
+
+function byteSwap32(v: number): number {
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }

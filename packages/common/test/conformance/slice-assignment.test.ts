@@ -5,13 +5,16 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   type DiffAssignmentP_SliceAssignmentP,
   DiffAssignmentP_SliceAssignmentPSchema,
+  DiffAssignmentP_SubsliceAnnotationPSchema,
   DiffAssignmentP_TransferPSchema,
+  GenerationPSchema,
 } from '../../src/gen/dicer/common/proto/common_pb.js';
+import { type SliceP, SlicePSchema } from '../../src/gen/dicer/friend/proto/friend_pb.js';
 import { ResourceTableBuilder } from '../../src/model/resource-table.js';
 import { SliceAssignment } from '../../src/model/slice-assignment.js';
 import { transferFromProto } from '../../src/model/subslice-annotation.js';
 import { type SimpleSliceAssignmentJson, simpleSliceAssignment, testSquid } from './simple-assignment.js';
-import { VectorTally, bytes, type GenerationJson, type SliceJson } from './vector-cases.js';
+import { VectorTally, bytes, i64, type GenerationJson, type SliceJson } from './vector-cases.js';
 
 interface SliceAssignmentProtoJson {
   readonly slice?: SliceJson;
@@ -31,29 +34,25 @@ interface SliceAssignmentData {
   readonly round_trip_test_cases: readonly SimpleSliceAssignmentJson[];
 }
 
-/** The JSON form as a real proto, through protobuf-es's JSON reader (accepts the snake_case names). */
+function sliceProto(json: SliceJson): SliceP {
+  const p = create(SlicePSchema, { lowInclusive: bytes(json.low_inclusive) });
+  if (json.high_exclusive !== undefined) p.highExclusive = bytes(json.high_exclusive);
+  return p;
+}
+
 function sliceAssignmentProto(json: SliceAssignmentProtoJson): DiffAssignmentP_SliceAssignmentP {
   const p = create(DiffAssignmentP_SliceAssignmentPSchema);
-  if (json.slice !== undefined) {
-    p.slice = create(DiffAssignmentP_SliceAssignmentPSchema.field.slice.message, { lowInclusive: bytes(json.slice.low_inclusive) });
-    if (json.slice.high_exclusive !== undefined) p.slice.highExclusive = bytes(json.slice.high_exclusive);
-  }
+  if (json.slice !== undefined) p.slice = sliceProto(json.slice);
   if (json.generation !== undefined) {
-    p.generation = create(DiffAssignmentP_SliceAssignmentPSchema.field.generation.message, {
-      incarnation: BigInt(json.generation.incarnation ?? '0'),
-      number: BigInt(json.generation.number ?? '0'),
-    });
+    p.generation = create(GenerationPSchema, { incarnation: i64(json.generation.incarnation), number: i64(json.generation.number) });
   }
   p.resourceIndices = [...(json.resource_indices ?? [])];
   for (const a of json.subslice_annotations ?? []) {
-    const annotation = create(DiffAssignmentP_SliceAssignmentPSchema.field.subsliceAnnotations.message, {
+    const annotation = create(DiffAssignmentP_SubsliceAnnotationPSchema, {
       resourceId: a.resource_id ?? 0,
-      generationNumber: BigInt(a.generation_number ?? '0'),
+      generationNumber: i64(a.generation_number),
     });
-    if (a.subslice !== undefined) {
-      annotation.subslice = create(DiffAssignmentP_SliceAssignmentPSchema.field.slice.message, { lowInclusive: bytes(a.subslice.low_inclusive) });
-      if (a.subslice.high_exclusive !== undefined) annotation.subslice.highExclusive = bytes(a.subslice.high_exclusive);
-    }
+    if (a.subslice !== undefined) annotation.subslice = sliceProto(a.subslice);
     p.subsliceAnnotations.push(annotation);
   }
   if (json.primary_rate_load_opt !== undefined) p.primaryRateLoadOpt = Number(json.primary_rate_load_opt);
