@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'mocha';
 import { create } from '@bufbuild/protobuf';
-import { Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server, ServerCredentials, credentials, status as Status } from '@grpc/grpc-js';
 import { eventually } from '@dicer-ts/test-harness';
 import {
   type ClientRequestP,
@@ -42,6 +46,7 @@ async function startServer(
   hubOptions: SubscriberHubOptions = {},
   port = 0,
   onRequest?: (req: ClientRequest) => void,
+  serverCredentials: ServerCredentials = ServerCredentials.createInsecure(),
 ): Promise<TestServer> {
   const hub = new SubscriberHub({ suggestedRpcTimeoutMs: 1000, ...hubOptions });
   const requests: ClientRequestP[] = [];
@@ -62,7 +67,7 @@ async function startServer(
   };
   server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`127.0.0.1:${port}`, serverCredentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   const s: TestServer = {
     port: bound,
@@ -225,6 +230,38 @@ describe('WatchClient over real gRPC', () => {
       await eventually(() => server.hub.stats().parkedCalls === 0, { description: 'server saw the cancel' });
       assert.equal(client.status().phase, 'closed');
       assert.ok(client.latestAssignment?.generation.equals(gen(1)), 'the last assignment stays readable');
+    });
+  });
+
+  describe('with TLS credentials', () => {
+    /** A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI. */
+    function makeCertificate(): { cert: Buffer; key: Buffer } {
+      const dir = mkdtempSync(join(tmpdir(), 'watch-tls-'));
+      try {
+        execFileSync('openssl', [
+          'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+          '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        ], { stdio: 'ignore' });
+        return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it('watches over TLS when given credentials, and a plaintext client cannot', async () => {
+      const { cert, key } = makeCertificate();
+      const server = await startServer({}, 0, undefined, ServerCredentials.createSsl(null, [{ private_key: key, cert_chain: cert }], false));
+      server.hub.publish(makeAssignment(1));
+      const tls = startClient(`https://127.0.0.1:${server.port}`, {
+        credentials: credentials.createSsl(cert),
+        // Verify the certificate by name: Node deprecates IP addresses as TLS server names.
+        channelOptions: { 'grpc.ssl_target_name_override': 'localhost' },
+      });
+      const plain = startClient(`https://127.0.0.1:${server.port}`);
+      await eventually(() => tls.client.latestAssignment?.generation.equals(gen(1)), { description: 'assignment over TLS' });
+      await eventually(() => plain.client.status().consecutiveFailures >= 2, { description: 'plaintext refused' });
+      assert.equal(plain.client.latestAssignment, undefined);
     });
   });
 });
