@@ -1,3 +1,4 @@
+import { InternalError } from '@dicer-ts/common';
 import type { ResourceState } from './mutable-assignment.js';
 
 /**
@@ -38,7 +39,7 @@ export class EligibleResourceSet {
   /** Removes a resource (which must be present with its current load). */
   remove(r: ResourceState): void {
     const i = this.lowerBound(r);
-    if (this.items[i] !== r) throw new Error(`resource ${r.id} is not in the eligible set at its load`);
+    if (this.items[i] !== r) throw new InternalError(`resource ${r.id} is not in the eligible set at its load`);
     this.items.splice(i, 1);
   }
 
