@@ -117,3 +117,48 @@ export type {
   WriteOutcome,
 } from './core/regeneration-decision.js';
 // --- end of pure core: watchers and the regeneration decision ---
+
+// --- pure core: target configuration and the key-of-death detector (algorithm.md §2, §9;
+// store-ha.md §4.3). Added by the assigner/core config-and-watchers area. ---
+export {
+  parseTargetConfig,
+  parseAdvancedTargetConfig,
+  resolveTargetConfig,
+  toAlgorithmConfig,
+  mergeConfigMessages,
+  configFileFormat,
+  targetNameOfConfigFile,
+  DEFAULT_LOAD_WATCHER_MIN_DURATION_MS,
+  DEFAULT_LOAD_WATCHER_MAX_AGE_MS,
+  DEFAULT_LOAD_WATCHER_USE_TOP_KEYS,
+  DEFAULT_OBSERVE_SLICELET_READINESS,
+  DEFAULT_MIN_REPLICAS,
+  DEFAULT_MAX_REPLICAS,
+} from './core/target-config.js';
+export type { TargetConfig, ResolveTargetConfigOptions, ConfigFileFormat } from './core/target-config.js';
+export { parseTextproto } from './core/textproto.js';
+export type {
+  TextprotoMessage,
+  TextprotoField,
+  TextprotoValue,
+  TextprotoPosition,
+  TextprotoIdentifier,
+  TextprotoNumber,
+  TextprotoString,
+  TextprotoMessageValue,
+} from './core/textproto.js';
+export {
+  KeyOfDeathDetector,
+  resolveKeyOfDeathDetectorOptions,
+  DEFAULT_CRASH_RECORD_RETENTION_MS,
+  DEFAULT_KEY_OF_DEATH_HEURISTIC_THRESHOLD,
+} from './core/key-of-death-detector.js';
+export type {
+  KeyOfDeathDetectorOptions,
+  ResolvedKeyOfDeathDetectorOptions,
+  KeyOfDeathState,
+  KeyOfDeathAction,
+  KeyOfDeathOutput,
+  KeyOfDeathStats,
+} from './core/key-of-death-detector.js';
+// --- end of pure core: target configuration and the key-of-death detector ---
