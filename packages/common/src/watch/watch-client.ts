@@ -230,13 +230,18 @@ export class WatchClient {
     if (this.stepping) return;
     this.stepping = true;
     try {
-      let result = this.machine.onAdvance(this.clock.nowMs());
-      this.perform(result);
+      // Events go first: an answer that arrives together with its local deadline still counts
+      // as the answer (the machine checks the deadline after the event).
+      let result: AssignmentSyncResult<Assignment> | undefined;
+      if (event === undefined) {
+        result = this.machine.onAdvance(this.clock.nowMs());
+        this.perform(result);
+      }
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
         result = this.machine.onEvent(next, this.clock.nowMs());
         this.perform(result);
       }
-      this.arm(result.wakeAtMs);
+      if (result !== undefined) this.arm(result.wakeAtMs);
     } finally {
       this.stepping = false;
     }
@@ -278,6 +283,7 @@ export class WatchClient {
       this.queue.push({ kind: 'failure', opId, reason: `request not built: ${(err as Error).message}` });
       return;
     }
+    // grpc-js measures deadlines on the wall clock, not on the injected one.
     const deadline = new Date(Date.now() + action.timeoutMs + this.deadlineBufferMs);
     const call = client.makeUnaryRequest(
       WATCH_METHOD.path,

@@ -219,6 +219,25 @@ describe('WatchClient over real gRPC', () => {
     assert.equal(client.status().watchTimeoutMs, 1000, 'the invalid suggestion is not adopted');
   });
 
+  it('gives up on an unanswered call at its local deadline, well before the gRPC deadline, and resends', async () => {
+    const server = new Server();
+    let calls = 0;
+    const implementation: AssignmentServiceImplementation = {
+      watch: () => {
+        calls++; // never answered
+      },
+    };
+    server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    servers.push({ port, hub: new SubscriberHub(), requests: [], stop: () => server.forceShutdown() });
+    // Timeout 1 s: the local deadline fires at 1 s, the gRPC deadline only at 11 s.
+    const { client } = startClient(`127.0.0.1:${port}`);
+    await eventually(() => calls >= 2, { timeoutMs: 8000, description: 'a resend after the local deadline' });
+    assert.ok(client.status().consecutiveFailures >= 1);
+  });
+
   describe('close', () => {
     it('cancels the parked call and stops', async () => {
       const server = await startServer({ suggestedRpcTimeoutMs: 60_000 });
