@@ -86,14 +86,9 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
     const h = eligible.hottest();
     if (!h) break;
     const slices: SliceNode[] = [...h.slices].sort(compareSliceNodes);
+    // The first candidate with the strictly smallest negative delta (no closures: this loop is hot).
     let best: PlacementMove | undefined;
     let bestDelta = 0;
-    const consider = (delta: number, make: () => PlacementMove): void => {
-      if (best === undefined ? delta < 0 : delta < bestDelta) {
-        best = make();
-        bestDelta = delta;
-      }
-    };
     const leaders = leadersByKind(eligible.coldestFirst, ctx.maxReplicas + 1);
     if (slices.length > 1) {
       for (const node of slices) {
@@ -102,14 +97,20 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
         const source = reassignSourceDelta(costs, node, holder);
         for (const to of bestTargets(leaders, node)) {
           const delta = source + reassignTargetDelta(costs, node, to);
-          consider(delta, () => ({ kind: 'reassign', node, from: h, to, delta }));
+          if (delta < bestDelta) {
+            best = { kind: 'reassign', node, from: h, to, delta };
+            bestDelta = delta;
+          }
         }
       }
       if (model.totalReplicas > ctx.minTotalReplicas) {
         for (const node of slices) {
           if (node.replicas <= ctx.minReplicas) continue;
           const delta = dereplicateDelta(costs, node, h);
-          consider(delta, () => ({ kind: 'dereplicate', node, from: h, delta }));
+          if (delta < bestDelta) {
+            best = { kind: 'dereplicate', node, from: h, delta };
+            bestDelta = delta;
+          }
         }
       }
     }
@@ -117,10 +118,13 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
       if (node.replicas >= ctx.maxReplicas) continue;
       for (const to of bestTargets(leaders, node)) {
         const delta = replicateDelta(costs, node, to);
-        consider(delta, () => ({ kind: 'replicate', node, to, delta }));
+        if (delta < bestDelta) {
+          best = { kind: 'replicate', node, to, delta };
+          bestDelta = delta;
+        }
       }
     }
-    const move = best as PlacementMove | undefined;
+    const move: PlacementMove | undefined = best;
     if (move !== undefined && bestDelta < -PLACEMENT_IMPROVEMENT_EPSILON) {
       applyMove(model, move);
       if (move.kind === 'reassign') reassigns++;
