@@ -15,7 +15,9 @@ import {
 } from '../../src/gen/dicer/common/proto/common_pb.js';
 import { type Assignment } from '../../src/model/assignment.js';
 import { ClientRequest } from '../../src/model/client-request.js';
+import { ManualClock } from '../../src/clock.js';
 import { Generation } from '../../src/model/generation.js';
+import { SeededRandom } from '../../src/random.js';
 import { createDefaultLogger } from '../../src/logging.js';
 import { ASSIGNMENT_SERVICE_DEFINITION, type AssignmentServiceImplementation, MAX_MESSAGE_BYTES } from '../../src/watch/grpc-services.js';
 import { SubscriberHub, type SubscriberHubOptions } from '../../src/watch/subscriber-hub.js';
@@ -236,6 +238,31 @@ describe('WatchClient over real gRPC', () => {
     const { client } = startClient(`127.0.0.1:${port}`);
     await eventually(() => calls >= 2, { timeoutMs: 8000, description: 'a resend after the local deadline' });
     assert.ok(client.status().consecutiveFailures >= 1);
+  });
+
+  it('runs its local deadline and backoff on the injected clock', async () => {
+    const server = new Server();
+    let calls = 0;
+    const implementation: AssignmentServiceImplementation = {
+      watch: () => {
+        calls++; // never answered
+      },
+    };
+    server.addService(ASSIGNMENT_SERVICE_DEFINITION, implementation);
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    servers.push({ port, hub: new SubscriberHub(), requests: [], stop: () => server.forceShutdown() });
+    const clock = new ManualClock(1_000_000);
+    const { client } = startClient(`127.0.0.1:${port}`, { clock, random: new SeededRandom(7) });
+    await eventually(() => calls === 1);
+    clock.advance(999);
+    assert.equal(client.status().phase, 'outstanding');
+    clock.advance(1); // local deadline: failed, backing off 20 ms ±20 %
+    assert.equal(client.status().consecutiveFailures, 1);
+    assert.equal(client.status().phase, 'waiting');
+    clock.advance(30);
+    await eventually(() => calls === 2, { description: 'resent when the manual clock says so' });
   });
 
   describe('close', () => {
