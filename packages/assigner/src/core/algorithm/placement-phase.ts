@@ -90,12 +90,13 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
     let best: PlacementMove | undefined;
     let bestDelta = 0;
     const leaders = leadersByKind(eligible.coldestFirst, ctx.maxReplicas + 1);
+    const targets: ResourceState[] = [];
     if (slices.length > 1) {
       for (const node of slices) {
         const holder = node.holderOn(h);
         if (!holder) continue;
         const source = reassignSourceDelta(costs, node, holder);
-        for (const to of bestTargets(leaders, node)) {
+        for (const to of bestTargets(leaders, node, targets)) {
           const delta = source + reassignTargetDelta(costs, node, to);
           if (delta < bestDelta) {
             best = { kind: 'reassign', node, from: h, to, delta };
@@ -116,7 +117,7 @@ export function placeSlices(model: MutableAssignment, ctx: PlacementContext): Pl
     }
     for (const node of slices) {
       if (node.replicas >= ctx.maxReplicas) continue;
-      for (const to of bestTargets(leaders, node)) {
+      for (const to of bestTargets(leaders, node, targets)) {
         const delta = replicateDelta(costs, node, to);
         if (delta < bestDelta) {
           best = { kind: 'replicate', node, to, delta };
@@ -154,16 +155,24 @@ function leadersByKind(coldestFirst: readonly ResourceState[], count: number): R
   return kinds;
 }
 
-/** The coldest non-holder of `node` of each kind, coldest first. */
-function bestTargets(leaders: readonly ResourceState[][], node: SliceNode): ResourceState[] {
-  const out: ResourceState[] = [];
+/**
+ * Fills `out` with the coldest non-holder of `node` of each kind, coldest first (an insertion sort
+ * of at most four into a reused array: this runs for every slice of every iteration).
+ */
+function bestTargets(leaders: readonly ResourceState[][], node: SliceNode, out: ResourceState[]): ResourceState[] {
+  out.length = 0;
   for (const kind of leaders) {
     for (const r of kind) {
-      if (!node.holderOn(r)) {
-        out.push(r);
-        break;
+      if (node.holderOn(r)) continue;
+      let i = out.length;
+      out.push(r);
+      while (i > 0 && compareLoadThenRank(out[i - 1] as ResourceState, r) > 0) {
+        out[i] = out[i - 1] as ResourceState;
+        i--;
       }
+      out[i] = r;
+      break;
     }
   }
-  return out.length > 1 ? out.sort(compareLoadThenRank) : out;
+  return out;
 }
