@@ -118,6 +118,8 @@ export class EwmaCounter {
   private currentSecond = 0;
   /** The sum of increments in the open bucket. */
   private bucketSum = 0;
+  /** `startMs + (currentSecond + 1) * 1000`: an increment before this needs no bucket change. */
+  private nextSecondAtMs: number;
 
   /**
    * @param startMs the counter's start instant (epoch ms).
@@ -129,11 +131,13 @@ export class EwmaCounter {
   constructor(startMs: number, halfLifeSeconds: number = DEFAULT_LOAD_HALF_LIFE_SECONDS, seed?: number) {
     this.startMs = startMs;
     this.accumulator = new EwmaAccumulator(ewmaAlphaForHalfLife(halfLifeSeconds), seed);
+    this.nextSecondAtMs = startMs + MS_PER_SECOND;
   }
 
   /** Adds `value` to the second that holds `nowMs` (or to the open second if `nowMs` is older). */
   incrementBy(value: number, nowMs: number): void {
-    this.advanceTo(nowMs);
+    // One compare on the hot path; the division is needed only when a second may have ended.
+    if (nowMs >= this.nextSecondAtMs) this.advanceTo(nowMs);
     this.bucketSum += value;
   }
 
@@ -149,6 +153,7 @@ export class EwmaCounter {
     if (emptySeconds > 0) this.accumulator.appendZeros(emptySeconds);
     this.bucketSum = 0;
     this.currentSecond = second;
+    this.nextSecondAtMs = this.startMs + (second + 1) * MS_PER_SECOND;
   }
 
   /** The rate over the completed seconds, after advancing time to `nowMs`. */

@@ -99,6 +99,13 @@ export class LoadAccumulator {
   private readonly unattributed: SliceLoadCounter;
   /** Counters of the assigned slices, sorted by slice and disjoint. */
   private attributed: readonly SliceLoadCounter[] = [];
+  /**
+   * The cached 8-byte prefix words of each attributed slice's low key (same order), so that the
+   * binary search in {@link LoadAccumulator.counterFor} compares numbers from flat arrays and
+   * touches a key object only on a prefix tie.
+   */
+  private lowPrefixHigh = new Float64Array(0);
+  private lowPrefixLow = new Float64Array(0);
   private generationHeld: LoadGeneration = EMPTY_GENERATION;
   private epoch = 0;
 
@@ -180,6 +187,8 @@ export class LoadAccumulator {
       next.push(new SliceLoadCounter(entry.slice, entry.numReplicas, true, nowMs, seed, this.config, this.totals));
     }
     this.attributed = next;
+    this.lowPrefixHigh = Float64Array.from(next, (c) => c.slice.lowInclusive.prefixHigh);
+    this.lowPrefixLow = Float64Array.from(next, (c) => c.slice.lowInclusive.prefixLow);
     this.generationHeld = generation;
     this.epoch++;
     return true;
@@ -191,17 +200,35 @@ export class LoadAccumulator {
    */
   counterFor(key: SliceKey): SliceLoadCounter {
     const counters = this.attributed;
+    const prefixHigh = key.prefixHigh;
+    const prefixLow = key.prefixLow;
+    const lowHighs = this.lowPrefixHigh;
+    const lowLows = this.lowPrefixLow;
+    // Find the last slice whose low key is ≤ key; only it can contain the key.
     let lo = 0;
     let hi = counters.length - 1;
+    let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const counter = counters[mid]!;
-      const slice = counter.slice;
-      if (key.compare(slice.lowInclusive) < 0) hi = mid - 1;
-      else if (slice.highExclusive !== undefined && key.compare(slice.highExclusive) >= 0) lo = mid + 1;
-      else return counter;
+      const h = lowHighs[mid]!;
+      const l = lowLows[mid]!;
+      const atOrAbove =
+        prefixHigh !== h
+          ? prefixHigh > h
+          : prefixLow !== l
+            ? prefixLow > l
+            : key.compare(counters[mid]!.slice.lowInclusive) >= 0;
+      if (atOrAbove) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
     }
-    return this.unattributed;
+    if (found < 0) return this.unattributed;
+    const counter = counters[found]!;
+    const high = counter.slice.highExclusive;
+    return high === undefined || key.compare(high) < 0 ? counter : this.unattributed;
   }
 
   /**

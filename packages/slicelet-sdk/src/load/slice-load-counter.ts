@@ -1,7 +1,7 @@
 import type { Slice, SliceKey } from '@dicer-ts/common';
 import { EwmaCounter } from './ewma.js';
 import type { LoadTotals } from './load-totals.js';
-import { TopKeysSketch } from './top-keys.js';
+import { TopKeysSketch, topKeysHash } from './top-keys.js';
 import type { TopKey } from './top-keys.js';
 
 /** How a {@link SliceLoadCounter} measures: the accumulator's resolved load options. */
@@ -74,9 +74,17 @@ export class SliceLoadCounter {
    * top-keys sketch.
    */
   incrementBy(key: SliceKey, value: number, nowMs: number): void {
+    this.incrementHashed(key, topKeysHash(key), value, nowMs);
+  }
+
+  /**
+   * {@link SliceLoadCounter.incrementBy} for a caller that has cached `hash = topKeysHash(key)`
+   * (what `KeyLoadRecorder` does).
+   */
+  incrementHashed(key: SliceKey, hash: number, value: number, nowMs: number): void {
     if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return;
     this.rate.incrementBy(value, nowMs);
-    this.sketch.increment(key, value, this.rate.completedSeconds);
+    this.sketch.incrementHashed(key, hash, value, this.rate.completedSeconds);
     this.totals.record(key, value, this.isAttributed);
   }
 

@@ -122,9 +122,16 @@ export class TopKeysSketch {
    * earlier second than one already seen counts as the latest). Allocates only when `key` is new.
    */
   increment(key: SliceKey, value: number, second: number): void {
+    this.incrementHashed(key, topKeysHash(key), value, second);
+  }
+
+  /**
+   * {@link TopKeysSketch.increment} for a caller that has cached `hash = topKeysHash(key)` (a
+   * handle computes it once), saving the hashing on every call.
+   */
+  incrementHashed(key: SliceKey, hash: number, value: number, second: number): void {
     if (second > this.currentSecond) this.advanceTo(second);
     const amplified = value * this.amplification;
-    const hash = hashKey(key);
     const head = this.entries.get(hash);
     for (let e = head; e !== undefined; e = e.next) {
       if (e.key === key || e.key.equals(key)) {
@@ -163,7 +170,7 @@ export class TopKeysSketch {
    * then at most `error`). For debugging and tests; allocates.
    */
   shareBounds(key: SliceKey): { readonly lower: number; readonly upper: number } | undefined {
-    for (let e = this.entries.get(hashKey(key)); e !== undefined; e = e.next) {
+    for (let e = this.entries.get(topKeysHash(key)); e !== undefined; e = e.next) {
       if (e.key.equals(key)) return { lower: e.minSum / this.total, upper: (e.minSum + e.maxError) / this.total };
     }
     return undefined;
@@ -217,8 +224,12 @@ export class TopKeysSketch {
   }
 }
 
-/** A 30-bit hash (a V8 small integer, so `Map` lookups need no heap number) of a key. */
-function hashKey(key: SliceKey): number {
+/**
+ * The sketch's hash of a key: 30 bits (a V8 small integer, so `Map` lookups need no heap number)
+ * of the key's cached 8-byte prefix and its length. Keys sharing a prefix and length collide and
+ * are told apart by their bytes.
+ */
+export function topKeysHash(key: SliceKey): number {
   let h = Math.imul(key.prefixHigh ^ key.bytes.length, 0x9e3779b1) ^ Math.imul(key.prefixLow, 0x85ebca6b);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
