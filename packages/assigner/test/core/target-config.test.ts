@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { InvalidArgumentError, proto } from '@dicer-ts/common';
 import {
   configFileFormat,
@@ -353,5 +354,107 @@ describe('target config', () => {
       assert.equal(targetNameOfConfigFile('/etc/dicer/demo-cache.textproto'), 'demo-cache');
       assert.equal(targetNameOfConfigFile('README.md'), undefined);
     });
+  });
+});
+
+describe('target config invariants', () => {
+  const TOLERANCES = ['DEFAULT', 'TIGHT', 'LOOSE'];
+  const RESERVATIONS = ['NO_RESERVATION', 'SMALL_RESERVATION', 'MEDIUM_RESERVATION', 'LARGE_RESERVATION'];
+
+  interface Fields {
+    maxLoadHint?: number;
+    tolerance?: number;
+    reservation?: number;
+    replicas?: [number, number];
+    minReplicasOnly?: number;
+  }
+
+  const arbFields = (requireHint: boolean): fc.Arbitrary<Fields> =>
+    fc.record(
+      {
+        maxLoadHint: fc.double({ min: Number.MIN_VALUE, max: 1e300, noNaN: true }),
+        tolerance: fc.integer({ min: 0, max: 2 }),
+        reservation: fc.integer({ min: 0, max: 3 }),
+        replicas: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 5 })).map(([min, extra]): [number, number] => [min, min + extra]),
+      },
+      { requiredKeys: requireHint ? ['maxLoadHint'] : [] },
+    );
+
+  const arbOverrideFields: fc.Arbitrary<Fields> = fc.oneof(
+    arbFields(false),
+    fc.record({ minReplicasOnly: fc.integer({ min: 1, max: 6 }) }),
+  );
+
+  const arbConfig = fc.record({
+    owner: fc.option(fc.string(), { nil: undefined }),
+    defaults: arbFields(true),
+    overrides: fc.uniqueArray(fc.tuple(fc.webUrl(), arbOverrideFields), { maxLength: 3, selector: ([uri]) => uri }),
+  });
+
+  function fieldsText(f: Fields): string {
+    const metric = [
+      f.maxLoadHint === undefined ? '' : `max_load_hint: ${f.maxLoadHint}`,
+      f.tolerance === undefined ? '' : `imbalance_tolerance_hint: ${TOLERANCES[f.tolerance]}`,
+      f.reservation === undefined ? '' : `uniform_load_reservation_hint: ${RESERVATIONS[f.reservation]}`,
+    ].join(' ');
+    const replication =
+      f.minReplicasOnly !== undefined
+        ? `key_replication_config { min_replicas: ${f.minReplicasOnly} }`
+        : f.replicas === undefined
+          ? ''
+          : `key_replication_config < min_replicas: ${f.replicas[0]}, max_replicas: ${f.replicas[1]} >`;
+    return `{ primary_rate_metric_config { ${metric} } ${replication} }`;
+  }
+
+  function fieldsJson(f: Fields): unknown {
+    return {
+      primaryRateMetricConfig: {
+        ...(f.maxLoadHint === undefined ? {} : { maxLoadHint: f.maxLoadHint }),
+        ...(f.tolerance === undefined ? {} : { imbalanceToleranceHint: TOLERANCES[f.tolerance] }),
+        ...(f.reservation === undefined ? {} : { uniform_load_reservation_hint: f.reservation }),
+      },
+      ...(f.replicas === undefined ? {} : { keyReplicationConfig: { minReplicas: f.replicas[0], maxReplicas: String(f.replicas[1]) } }),
+      ...(f.minReplicasOnly === undefined ? {} : { keyReplicationConfig: { min_replicas: f.minReplicasOnly } }),
+    };
+  }
+
+  it('reads a config identically from text format and from JSON', () => {
+    let failures = 0;
+    fc.assert(
+      fc.property(arbConfig, (c) => {
+        const text = [
+          c.owner === undefined ? '' : `owner_team_name: ${JSON.stringify(c.owner)}`,
+          `default_config ${fieldsText(c.defaults)}`,
+          ...c.overrides.map(([uri, f]) => `overrides { override_scopes { cluster_uri: ${JSON.stringify(uri)} } override_config: ${fieldsText(f)} }`),
+        ].join('\n');
+        const json = JSON.stringify({
+          ...(c.owner === undefined ? {} : { ownerTeamName: c.owner }),
+          defaultConfig: fieldsJson(c.defaults),
+          overrides: c.overrides.map(([uri, f]) => ({ overrideScopes: [{ clusterUri: uri }], overrideConfig: fieldsJson(f) })),
+        });
+        let fromText: proto.TargetConfigP;
+        try {
+          fromText = parseTargetConfig('p.textproto', text);
+        } catch (err) {
+          // The only rules random overrides can break are about replicas after merging with the defaults.
+          assert.match(
+            (err as Error).message,
+            /(max_replicas must be at least min_replicas .*|max_replicas is required when key_replication_config is present)( \(with overrides\[\d\] applied\))?$/,
+          );
+          failures++;
+          assert.equal(errorOf(() => parseTargetConfig('p.json', json)).replace('p.json', 'p.textproto').replace(/:\d+:\d+/, ''), (err as Error).message.replace(/:\d+:\d+/, ''));
+          return;
+        }
+        const fromJson = parseTargetConfig('p.json', json);
+        assert.ok(proto.equals(proto.TargetConfigPSchema, fromText, fromJson));
+        for (const [uri, f] of c.overrides) {
+          const resolved = resolveTargetConfig({ targetConfig: fromText, clusterUri: uri });
+          assert.equal(resolved.maxLoadHint, f.maxLoadHint ?? c.defaults.maxLoadHint);
+          assert.equal(resolved.minReplicas, f.minReplicasOnly ?? f.replicas?.[0] ?? c.defaults.replicas?.[0] ?? 1);
+        }
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+    assert.ok(failures > 0, 'some generated overrides break a merged rule');
   });
 });
