@@ -414,6 +414,29 @@ describe('LoadAccumulator invariants', () => {
     );
   });
 
+  it('attributes a key to the assigned slice containing it, and to unattributed load when none does', () => {
+    // Short keys over a 3-letter alphabet share 8-byte prefixes, so prefix ties are exercised.
+    const arbKey = fc.array(fc.constantFrom(0, 1, 255), { maxLength: 10 }).map((b) => SliceKey.fromBytes(Uint8Array.from(b)));
+    fc.assert(
+      fc.property(fc.uniqueArray(arbKey, { minLength: 1, maxLength: 12, selector: (k) => keyHex(k) }), fc.array(arbKey, { maxLength: 30 }), (cuts, probes) => {
+        const sorted = [...cuts].sort((a, b) => a.compare(b));
+        const bounds: (SliceKey | undefined)[] = sorted[0]!.isMin() ? [...sorted, undefined] : [SliceKey.MIN, ...sorted, undefined];
+        const slices: Slice[] = [];
+        for (let i = 0; i + 1 < bounds.length; i++) slices.push(Slice.create(bounds[i]!, bounds[i + 1]));
+        const mine = slices.filter((_, i) => i % 2 === 1);
+        const acc = new LoadAccumulator(START_MS);
+        acc.onAssignmentChanged(gen(1), mine.map((slice) => ({ slice, numReplicas: 1 })), START_MS);
+        for (const probe of [...probes, ...sorted]) {
+          const counter = acc.counterFor(probe);
+          const owner = mine.find((slice) => slice.contains(probe));
+          if (owner === undefined) assert.equal(counter.isAttributed, false, `${probe} is not assigned`);
+          else assert.ok(counter.isAttributed && counter.slice.equals(owner), `${probe} belongs to ${owner}, got ${counter.slice}`);
+        }
+      }),
+      { seed: 42, numRuns: 300, endOnFailure: true },
+    );
+  });
+
   it('gives the same report through cached recorders as through direct increments', () => {
     fc.assert(
       fc.property(arbOps, (ops) => {
