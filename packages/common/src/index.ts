@@ -100,14 +100,14 @@ export type {
   AssignmentSyncPhase,
   AssignmentSyncStateMachineOptions,
 } from './watch/assignment-sync-state-machine.js';
+export { WatchClient, applyAssignmentDiff, toReceivedSyncState } from './watch/watch-client.js';
+export type { WatchClientStatus } from './watch/watch-client.js';
 export {
-  WatchClient,
-  applyAssignmentDiff,
-  toReceivedSyncState,
+  resolveWatchClientOptions,
   WATCH_DEADLINE_BUFFER_MS,
   DEFAULT_REDIRECT_CHANNEL_IDLE_MS,
-} from './watch/watch-client.js';
-export type { WatchClientOptions, WatchClientStatus } from './watch/watch-client.js';
+} from './watch/watch-client-options.js';
+export type { WatchClientOptions, ResolvedWatchClientOptions } from './watch/watch-client-options.js';
 export { watchAddressToGrpcTarget } from './watch/watch-address.js';
 export {
   SubscriberHub,
@@ -154,7 +154,7 @@ export {
 } from './model/generation.js';
 export { formatJavaInstant, formatJavaDouble } from './model/java-format.js';
 export { REQUIREMENT_FAILED_PREFIX } from './model/requirement.js';
-export { fingerprint64 } from './model/fingerprint64.js';
+export { fingerprint64, writeFingerprint64 } from './model/fingerprint64.js';
 export { SliceSet } from './model/slice-set.js';
 export { SliceMap } from './model/slice-map.js';
 export type { GapEntry, IntersectionEntry } from './model/slice-map.js';

@@ -13,27 +13,16 @@
  *
  * @see protocol.md §3.1–3.3 (Dicer `SliceLookup.scala`, `WatchStubHelper.scala`)
  */
-import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  type ClientUnaryCall,
-  credentials as grpcCredentials,
-  Metadata,
-  type ServiceError,
-  status as Status,
-} from '@grpc/grpc-js';
+import { type ClientUnaryCall, Metadata, type ServiceError, status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { SYSTEM_CLOCK, type Clock } from '../clock.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { Clock } from '../clock.js';
 import type { ClientResponseP } from '../gen/dicer/common/proto/common_pb.js';
-import { componentLogger, createDefaultLogger } from '../logging.js';
+import { componentLogger } from '../logging.js';
 import { Assignment } from '../model/assignment.js';
-import { ClientRequest, type Subscriber } from '../model/client-request.js';
+import { ClientRequest } from '../model/client-request.js';
 import { ClientResponse } from '../model/client-response.js';
 import type { DiffAssignment } from '../model/diff-assignment.js';
 import { SyncAssignmentState } from '../model/sync-assignment-state.js';
-import type { Target } from '../model/target.js';
-import { SYSTEM_RANDOM, type Random } from '../random.js';
 import {
   type ApplyDiffOutcome,
   type AssignmentSyncAction,
@@ -41,57 +30,12 @@ import {
   type AssignmentSyncResult,
   AssignmentSyncStateMachine,
   type AssignmentSyncStatus,
-  DEFAULT_WATCH_TIMEOUT_MS,
   type OutgoingSyncState,
   type ReceivedSyncState,
 } from './assignment-sync-state-machine.js';
-import type { BackoffOptions } from './backoff.js';
 import { ChannelCache } from './channel-cache.js';
-import { MAX_MESSAGE_BYTES, WATCH_METHOD } from './grpc-services.js';
-import { watchAddressToGrpcTarget } from './watch-address.js';
-
-/** Added to the chosen watch timeout to get the gRPC deadline (Dicer `DEADLINE_BUFFER`). */
-export const WATCH_DEADLINE_BUFFER_MS = 10_000;
-/** How long an unused redirect channel is kept (Dicer `watchStubCacheTimeSeconds`). */
-export const DEFAULT_REDIRECT_CHANNEL_IDLE_MS = 300_000;
-
-/** Options of {@link WatchClient.start}. */
-export interface WatchClientOptions {
-  /** The configured watch address, e.g. `https://assigner:24500` or `softstore-slicelets:24510`. */
-  readonly address: string;
-  /** The watched target. */
-  readonly target: Target;
-  /** `subscriber_debug_name`, e.g. `S0-softstore-pod-1` or `C0-softstore-host`. */
-  readonly subscriberDebugName: string;
-  /**
-   * The subscriber payload, called once per request: `() => ({ kind: 'clerk' })` for Clerks; a
-   * Slicelet returns fresh `slicelet_fields` (state, SQUID, loads). If it throws, that request
-   * counts as failed (retried after backoff).
-   */
-  readonly subscriber: () => Subscriber;
-  /** Receives every strictly newer assignment, in order. Exceptions are logged and swallowed. @default none */
-  readonly onAssignment?: (assignment: Assignment) => void;
-  /** Channel credentials (TLS, mTLS). @default plaintext */
-  readonly credentials?: ChannelCredentials;
-  /** Extra grpc-js channel options (the 4 MiB limits are always set). @default none */
-  readonly channelOptions?: ChannelOptions;
-  /** Timeout of the first request, replaced by each answer's suggestion; at least 1000. @default 5000 */
-  readonly initialWatchTimeoutMs?: number;
-  /** Added to the chosen timeout for the gRPC deadline. @default 10000 */
-  readonly deadlineBufferMs?: number;
-  /** Retry backoff. @default 1 s → 10 s doubling, ±20 % */
-  readonly backoff?: BackoffOptions;
-  /** Unused redirect channels are closed after this long. @default 300000 */
-  readonly redirectChannelIdleMs?: number;
-  /** Time and timers. @default SYSTEM_CLOCK */
-  readonly clock?: Clock;
-  /** Backoff jitter. @default SYSTEM_RANDOM */
-  readonly random?: Random;
-  /** Parent logger (a `watch-client` child is made). @default pino at `warn` */
-  readonly logger?: Logger;
-  /** An assignment to start from (e.g. kept across a restart of the owner). @default none */
-  readonly initialAssignment?: Assignment;
-}
+import { WATCH_METHOD } from './grpc-services.js';
+import { type ResolvedWatchClientOptions, type WatchClientOptions, resolveWatchClientOptions } from './watch-client-options.js';
 
 /** Health of a watch, for metrics and status pages. */
 export interface WatchClientStatus extends AssignmentSyncStatus {
@@ -134,12 +78,11 @@ export function toReceivedSyncState(state: SyncAssignmentState): ReceivedSyncSta
  * @see protocol.md §3.3
  */
 export class WatchClient {
-  private readonly options: WatchClientOptions;
+  private readonly options: ResolvedWatchClientOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly machine: AssignmentSyncStateMachine<Assignment, DiffAssignment>;
   private readonly channels: ChannelCache;
-  private readonly deadlineBufferMs: number;
   private readonly inFlight = new Map<number, ClientUnaryCall>();
   private timer: { readonly atMs: number; readonly cancel: () => void } | undefined;
   private closed = false;
@@ -147,31 +90,23 @@ export class WatchClient {
   private stepping = false;
   private readonly queue: AssignmentSyncEvent<DiffAssignment>[] = [];
 
-  private constructor(options: WatchClientOptions) {
+  private constructor(options: ResolvedWatchClientOptions) {
     this.options = options;
-    this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.logger = componentLogger(options.logger ?? createDefaultLogger(), 'watch-client', { target: options.target.toString() });
-    this.deadlineBufferMs = options.deadlineBufferMs ?? WATCH_DEADLINE_BUFFER_MS;
-    if (!(this.deadlineBufferMs >= 0)) throw new InvalidArgumentError(`deadlineBufferMs must be non-negative, got ${this.deadlineBufferMs}`);
-    if (options.subscriberDebugName === '') throw new InvalidArgumentError('subscriberDebugName must not be empty');
-    watchAddressToGrpcTarget(options.address);
+    this.clock = options.clock;
+    this.logger = componentLogger(options.logger, 'watch-client', { target: options.target.toString() });
     this.machine = new AssignmentSyncStateMachine<Assignment, DiffAssignment>({
       applyDiff: applyAssignmentDiff,
-      random: options.random ?? SYSTEM_RANDOM,
-      initialWatchTimeoutMs: options.initialWatchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS,
+      random: options.random,
+      initialWatchTimeoutMs: options.initialWatchTimeoutMs,
       logger: this.logger,
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      backoff: options.backoff,
       ...(options.initialAssignment === undefined ? {} : { initialAssignment: options.initialAssignment }),
     });
     this.channels = new ChannelCache(
-      options.credentials ?? grpcCredentials.createInsecure(),
-      {
-        ...options.channelOptions,
-        'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-        'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-      },
+      options.credentials,
+      options.channelOptions,
       this.clock,
-      options.redirectChannelIdleMs ?? DEFAULT_REDIRECT_CHANNEL_IDLE_MS,
+      options.redirectChannelIdleMs,
       options.address,
     );
   }
@@ -179,10 +114,10 @@ export class WatchClient {
   /**
    * Starts watching: the first request goes out at once.
    *
-   * @throws {InvalidArgumentError} for a bad address, debug name, timeout or backoff option.
+   * @throws {InvalidArgumentError} for a bad option (see {@link resolveWatchClientOptions}).
    */
   static start(options: WatchClientOptions): WatchClient {
-    const client = new WatchClient(options);
+    const client = new WatchClient(resolveWatchClientOptions(options));
     client.step(undefined);
     return client;
   }
@@ -284,7 +219,7 @@ export class WatchClient {
       return;
     }
     // grpc-js measures deadlines on the wall clock, not on the injected one.
-    const deadline = new Date(Date.now() + action.timeoutMs + this.deadlineBufferMs);
+    const deadline = new Date(Date.now() + action.timeoutMs + this.options.deadlineBufferMs);
     const call = client.makeUnaryRequest(
       WATCH_METHOD.path,
       WATCH_METHOD.requestSerialize,

@@ -21,7 +21,8 @@ import { SeededRandom } from '../../src/random.js';
 import { createDefaultLogger } from '../../src/logging.js';
 import { ASSIGNMENT_SERVICE_DEFINITION, type AssignmentServiceImplementation, MAX_MESSAGE_BYTES } from '../../src/watch/grpc-services.js';
 import { SubscriberHub, type SubscriberHubOptions } from '../../src/watch/subscriber-hub.js';
-import { WatchClient, type WatchClientOptions } from '../../src/watch/watch-client.js';
+import { WatchClient } from '../../src/watch/watch-client.js';
+import type { WatchClientOptions } from '../../src/watch/watch-client-options.js';
 import { TEST_TARGET, gen, makeAssignment } from './fixtures.js';
 
 interface TestServer {
