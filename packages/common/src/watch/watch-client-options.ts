@@ -55,6 +55,14 @@ export interface WatchClientOptions {
   readonly initialAssignment?: Assignment;
 }
 
+let sharedDefaultLogger: Logger | undefined;
+
+/** One default logger for every watch client: a process with 1,000 Clerks needs no 1,000 pino streams. */
+function defaultLogger(): Logger {
+  sharedDefaultLogger ??= createDefaultLogger();
+  return sharedDefaultLogger;
+}
+
 /** {@link WatchClientOptions} with defaults applied and validated; frozen. */
 export interface ResolvedWatchClientOptions {
   readonly address: string;
@@ -119,7 +127,7 @@ export function resolveWatchClientOptions(options: WatchClientOptions): Resolved
     redirectChannelIdleMs,
     clock: options.clock ?? SYSTEM_CLOCK,
     random,
-    logger: options.logger ?? createDefaultLogger(),
+    logger: options.logger ?? defaultLogger(),
     initialAssignment: options.initialAssignment,
   });
 }
