@@ -309,6 +309,9 @@ function keyFromValue(value: bigint, len: number): SliceKey {
   return SliceKey.fromBytes(bytes);
 }
 
+const TWO_POW_53 = 1n << 53n;
+const TWO_POW_1023 = 1n << 1023n;
+
 function bitLength(v: bigint): number {
   if (v <= 0n) return 0;
   const hex = v.toString(16);
@@ -320,6 +323,7 @@ function bitLength(v: bigint): number {
  * bits, then converted (round-half-even, as Java's `BigInteger.doubleValue`) and divided.
  */
 function bigRatio(num: bigint, den: bigint): number {
+  if (den < TWO_POW_1023) return Number(num) / Number(den);
   const shift = bitLength(den) - 1023;
   if (shift > 0) {
     const s = BigInt(shift);
@@ -334,7 +338,7 @@ function bigRatio(num: bigint, den: bigint): number {
  */
 function roundedFraction(size: bigint, ratio: number): bigint {
   if (ratio >= 1) return size;
-  const shift = Math.max(0, bitLength(size) - 53);
+  const shift = size < TWO_POW_53 ? 0 : bitLength(size) - 53;
   const s = BigInt(shift);
   const scaled = BigInt(Math.round(ratio * Number(size >> s))) << s;
   if (scaled < 0n) return 0n;
