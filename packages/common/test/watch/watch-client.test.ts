@@ -151,6 +151,18 @@ describe('WatchClient over real gRPC', () => {
     assert.ok(received[1]!.equals(makeAssignment(2, 8, 3)), 'the assignment arrives intact');
   });
 
+  it('fans a new generation out to many parked watchers at once', async () => {
+    const server = await startServer({ suggestedRpcTimeoutMs: 60_000 });
+    server.hub.publish(makeAssignment(1));
+    const watchers = Array.from({ length: 30 }, () => startClient(`127.0.0.1:${server.port}`));
+    await eventually(() => server.hub.stats().parkedCalls === 30 && server.requests.filter((r) => r.chosenRpcTimeoutMillis === 60_000n).length >= 30, {
+      description: 'all parked with the adopted timeout',
+    });
+    server.hub.publish(makeAssignment(2));
+    await eventually(() => watchers.every((w) => w.client.latestAssignment?.generation.equals(gen(2))), { description: 'all woken' });
+    assert.equal(server.hub.stats().assignmentEncodings, 2, 'one encoding per generation');
+  });
+
   it('offers a newer assignment it holds as known_assignment, which a Slicelet server adopts (rule 6)', async () => {
     // The "Slicelet" watches a dead Assigner address, so it can only learn through gossip.
     const slicelet = startClient('127.0.0.1:1', { subscriber: () => ({ kind: 'clerk' }) });
