@@ -277,6 +277,7 @@ export function runSimulation(
     }
     if (t < scenario.durationMs) {
       workload.requestsIn(t, TICK_MS, onRequest);
+      policy.onTickEnd?.(t);
       options.onProgress?.(t + TICK_MS);
       queue.scheduleIn(TICK_MS, step);
     }

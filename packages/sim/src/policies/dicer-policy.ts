@@ -4,7 +4,7 @@ import {
   LoadWatcher,
   RegenerationScheduler,
   UNIFORM_LOAD_MAP,
-  availableResources,
+  availableResourcesOf,
   createAlgorithmConfig,
   generateInitialSquidAssignment,
   runAlgorithmForSquids,
@@ -63,6 +63,8 @@ export class DicerPolicy implements Policy {
   private readonly accumulators = new Map<number, LoadAccumulator>();
   private readonly byUuid = new Map<string, SimPod>();
   private readonly wakes = new Set<number>();
+  /** Load served in the current tick: instance → key id → load. */
+  private readonly pending = new Map<number, Map<number, number>>();
   private available: Squid[] = [];
   private generation = 0n;
   private assignment: { readonly slices: readonly AssignedSlice[]; readonly squids: readonly Squid[] } | undefined;
@@ -85,6 +87,16 @@ export class DicerPolicy implements Policy {
     });
   }
 
+  /** The latest assignment written (empty before the first one), in key order. */
+  get assignedSlices(): readonly { readonly slice: Slice; readonly resources: readonly Squid[]; readonly primaryRateLoad?: number | undefined }[] {
+    return this.assignment?.slices ?? [];
+  }
+
+  /** The pod instance a Squid belongs to. */
+  podOf(squid: Squid): SimPod | undefined {
+    return this.byUuid.get(squid.uuid);
+  }
+
   attach(host: PolicyHost): void {
     this.host = host;
     this.health = new HealthWatcher({ unhealthyTimeoutMs: host.unhealthyTimeoutMs });
@@ -103,10 +115,31 @@ export class DicerPolicy implements Policy {
 
   onPodDown(pod: SimPod): void {
     this.accumulators.delete(pod.instance);
+    this.pending.delete(pod.instance);
   }
 
   onServed(pod: SimPod, keyId: number, load: number): void {
-    this.accumulators.get(pod.instance)?.incrementPrimaryRateBy(this.host.keySpace.sliceKey(keyId), load, wall(this.host.queue.nowMs));
+    let perKey = this.pending.get(pod.instance);
+    if (perKey === undefined) {
+      perKey = new Map();
+      this.pending.set(pod.instance, perKey);
+    }
+    perKey.set(keyId, (perKey.get(keyId) ?? 0) + load);
+  }
+
+  /**
+   * Feeds the tick's load to the Slicelets' accumulators, one increment per (pod, key) with the
+   * sum of the second: the same as one increment per request, because the EWMA counters bucket
+   * by whole second and the top-keys sketch weighs every increment of a second alike.
+   */
+  onTickEnd(tickStartMs: number): void {
+    const at = wall(tickStartMs);
+    const keySpace = this.host.keySpace;
+    for (const [instance, perKey] of this.pending) {
+      const accumulator = this.accumulators.get(instance);
+      if (accumulator !== undefined) for (const [keyId, load] of perKey) accumulator.incrementPrimaryRateBy(keySpace.sliceKey(keyId), load, at);
+      perKey.clear();
+    }
   }
 
   private heartbeat(pod: SimPod, loop: boolean): void {
@@ -132,7 +165,9 @@ export class DicerPolicy implements Policy {
 
   private onHealth(output: HealthWatcherOutput): void {
     for (const action of output.actions) {
-      if (action.kind === 'health-report') this.available = availableResources(action.report);
+      if (action.kind === 'health-report') {
+        this.available = availableResourcesOf(action.report.resources.filter((r) => r.computed === 'running').map((r) => r.squid));
+      }
     }
     this.wakeAt(output.wakeAtMs);
   }

@@ -48,6 +48,8 @@ export interface Policy {
   onPodDown(pod: SimPod, crashed: boolean): void;
   /** A request for `keyId` put `load` on `pod` (Dicer feeds its Slicelet load accumulator). */
   onServed?(pod: SimPod, keyId: number, load: number): void;
+  /** The requests of the tick that started at `tickStartMs` have all been served. */
+  onTickEnd?(tickStartMs: number): void;
   /**
    * Picks the instance a Clerk sends a request to, when the policy routes by more than the table
    * (bounded loads); otherwise a replica of the key's group is picked uniformly.

@@ -4,6 +4,9 @@ import { SUMMARY_COLUMNS } from './terminal-table.js';
 
 const minutes = (ms: number): number => Number((ms / 60_000).toFixed(4));
 
+/** 1 (perfect balance) as the axis floor, unless some value lies below it. */
+const floorAtOne = (values: readonly number[]): number => Math.min(1, ...values.map((v) => Math.floor(v * 10) / 10));
+
 /**
  * A self-contained HTML report of a run: the summary table and inline SVG charts (imbalance,
  * churn and cache hit rate per policy over time, load per pod over time for each policy, and for
@@ -39,14 +42,14 @@ export function renderHtmlReport(result: SimulationResult): string {
       title: 'max / mean pod load',
       xLabel: 'time (min)',
       yLabel: 'max / mean',
-      yMin: 1,
+      yMin: floorAtOne(policies.flatMap((p) => p.samples.map((x) => x.maxOverMean))),
       series: series((i) => (policies[i] as (typeof policies)[number]).samples.map((x) => [minutes(x.tMs), x.maxOverMean] as const)),
     }),
     lineChart({
       title: 'p99 / mean pod load',
       xLabel: 'time (min)',
       yLabel: 'p99 / mean',
-      yMin: 1,
+      yMin: floorAtOne(policies.flatMap((p) => p.samples.map((x) => x.p99OverMean))),
       series: series((i) => (policies[i] as (typeof policies)[number]).samples.map((x) => [minutes(x.tMs), x.p99OverMean] as const)),
     }),
   );

@@ -169,15 +169,15 @@ export interface BarChartOptions {
   readonly yLabel: string;
   /** @default 760 */
   readonly width?: number;
-  /** @default 260 */
+  /** @default 290 */
   readonly height?: number;
 }
 
 /** An inline SVG grouped bar chart: one cluster per category, one bar per group. */
 export function barChart(options: BarChartOptions): string {
   const width = options.width ?? 760;
-  const height = options.height ?? 260;
-  const m = { left: 60, right: 170, top: 30, bottom: 42 };
+  const height = options.height ?? 290;
+  const m = { left: 60, right: 170, top: 30, bottom: 70 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const all = options.groups.flatMap((g) => g.values).filter((v) => Number.isFinite(v));
@@ -207,7 +207,9 @@ export function barChart(options: BarChartOptions): string {
         `<rect class="bar" x="${(x0 + gi * barW).toFixed(1)}" y="${y.toFixed(1)}" width="${(barW * 0.9).toFixed(1)}" height="${(m.top + plotH - y).toFixed(1)}" fill="${g.color}"><title>${escapeXml(`${c} ${g.name}: ${fmt(v)}`)}</title></rect>`,
       );
     });
-    parts.push(`<text x="${(x0 + cluster * 0.4).toFixed(1)}" y="${m.top + plotH + 16}" font-size="11" font-family="sans-serif" text-anchor="middle">${escapeXml(c)}</text>`);
+    const lx = (x0 + cluster * 0.4).toFixed(1);
+    const ly = m.top + plotH + 14;
+    parts.push(`<text x="${lx}" y="${ly}" font-size="11" font-family="sans-serif" text-anchor="end" transform="rotate(-25 ${lx} ${ly})">${escapeXml(c)}</text>`);
   });
   parts.push(
     `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#333"/>`,

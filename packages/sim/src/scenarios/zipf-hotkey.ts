@@ -2,7 +2,8 @@ import type { Scenario } from './scenario.js';
 
 /**
  * Zipf(0.99) popularity over 100k keys; at 8 minutes one key starts taking 10 % of all requests
- * (more than one pod's share), and it moves to another key every 5 minutes.
+ * (more than one pod's share), and it moves to another key every 5 minutes. Dicer runs twice:
+ * with one replica per slice (the hot key's pod is bound to carry it alone) and with up to four.
  */
 export const ZIPF_HOTKEY: Scenario = {
   name: 'zipf-hotkey',
@@ -17,4 +18,11 @@ export const ZIPF_HOTKEY: Scenario = {
     zipfExponent: 0.99,
     hotKey: { atMs: 8 * 60_000, share: 0.1, moveEveryMs: 5 * 60_000 },
   },
+  policies: [
+    { kind: 'dicer' },
+    { kind: 'dicer', name: 'dicer-replicated', config: { maxReplicas: 4 } },
+    { kind: 'consistent-hash' },
+    { kind: 'bounded-load' },
+    { kind: 'static' },
+  ],
 };
