@@ -107,6 +107,24 @@ describe('placeSlices', () => {
     assertModelConsistent(model);
   });
 
+  it('drops replicas that no longer pay for themselves, never below the minimum', () => {
+    const map = LoadMap.builder().putLoad(slice8(0, 0x100), 30).putLoad(slice8(0x100), 30).build();
+    const model = buildModel(
+      ['a', 'b', 'c'],
+      [
+        { slice: slice8(0, 0x100), resources: ['a', 'b', 'c'] },
+        { slice: slice8(0x100), resources: ['a', 'b', 'c'] },
+      ],
+      map,
+    );
+    const range = { splitThreshold: 10, minDesiredExisting: 1, minDesiredNew: 1, maxDesired: 100 };
+    const outcome = placeSlices(model, context({ range, minReplicas: 1, maxReplicas: 3 }));
+    assert.ok(outcome.dereplicates >= 2);
+    for (const n of model.nodes()) assert.ok(n.replicas >= 1);
+    for (const r of model.resources) assert.ok(r.slices.size > 0, `${r.id} keeps a slice`);
+    assertModelConsistent(model);
+  });
+
   it('stops at the iteration budget and says so', () => {
     const model = buildModel(
       ['a', 'b', 'c'],
