@@ -133,7 +133,22 @@ export class SliceTable<T> {
    */
   lookupIndexForApplicationKey(key: string | Uint8Array): number {
     computeFingerprint64(key);
-    return this.lookupIndexByPrefix(byteSwap32(fingerprintLow()), byteSwap32(fingerprintHigh()));
+    // The search of lookupIndexByPrefix, repeated here so that the two words stay local values:
+    // passed as arguments, uint32s above 2^31 would be boxed (allocated) on every call.
+    const kh = byteSwap32(fingerprintLow());
+    const kl = byteSwap32(fingerprintHigh());
+    const bucket = kh >>> this.shift;
+    let lo = this.bucketStart[bucket] as number;
+    let hi = this.bucketStart[bucket + 1] as number;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const h = this.lowHigh[mid] as number;
+      const l = this.lowLow[mid] as number;
+      const lowLeKey = h !== kh ? h < kh : l !== kl ? l < kl : this.lowIsLong[mid] === 0;
+      if (lowLeKey) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
   }
 }
 
