@@ -5,8 +5,8 @@ import { topKeysHash } from './top-keys.js';
 
 /**
  * The load side of a `SliceKeyHandle`: one key's path into a {@link LoadAccumulator}, caching the
- * {@link SliceLoadCounter} its key resolves to and re-resolving it only when the accumulator's
- * assignment epoch changes. {@link KeyLoadRecorder.incrementLoadBy} allocates nothing (unless the
+ * {@link SliceLoadCounter} its key resolves to (on the first increment, so a handle that records
+ * no load costs nothing) and re-resolving it only when the accumulator's assignment epoch changes. {@link KeyLoadRecorder.incrementLoadBy} allocates nothing (unless the
  * key is new to its slice's top-keys sketch) and costs one integer compare, one `Map.get` and a
  * few additions.
  *
@@ -20,17 +20,16 @@ export class KeyLoadRecorder {
   /** The key whose load this records. */
   readonly key: SliceKey;
   private readonly accumulator: LoadAccumulator;
-  /** `topKeysHash(key)`, computed once. */
-  private readonly hash: number;
-  private counter: SliceLoadCounter;
-  private epoch: number;
+  /** `topKeysHash(key)`, computed on the first increment. */
+  private hash = 0;
+  /** Undefined until the first increment: a handle that never records load never searches. */
+  private counter: SliceLoadCounter | undefined;
+  /** The accumulator epoch `counter` was resolved at; −1 before the first resolution. */
+  private epoch = -1;
 
   constructor(accumulator: LoadAccumulator, key: SliceKey) {
     this.accumulator = accumulator;
     this.key = key;
-    this.hash = topKeysHash(key);
-    this.counter = accumulator.counterFor(key);
-    this.epoch = accumulator.assignmentEpoch;
   }
 
   /**
@@ -39,10 +38,12 @@ export class KeyLoadRecorder {
    */
   incrementLoadBy(value: number, nowMs: number): void {
     const accumulator = this.accumulator;
-    if (this.epoch !== accumulator.assignmentEpoch) {
-      this.counter = accumulator.counterFor(this.key);
+    let counter = this.counter;
+    if (counter === undefined || this.epoch !== accumulator.assignmentEpoch) {
+      if (counter === undefined) this.hash = topKeysHash(this.key);
+      counter = this.counter = accumulator.counterFor(this.key);
       this.epoch = accumulator.assignmentEpoch;
     }
-    this.counter.incrementHashed(this.key, this.hash, value, nowMs);
+    counter.incrementHashed(this.key, this.hash, value, nowMs);
   }
 }
