@@ -52,7 +52,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): Simul
   resolved.policies.forEach((spec, i) => {
     const workload = factory.create();
     info ??= scenarioInfo(resolved, workload.keySpace.size, workload.meanLoadPerSecond);
-    const policy = createPolicy(spec, resolved, workload);
+    const policy = createPolicy(spec, resolved, workload, options.baseDir);
     policies.push(
       runSimulation(resolved, workload, policy, {
         deterministic: options.deterministic ?? false,

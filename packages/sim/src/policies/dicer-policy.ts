@@ -1,6 +1,8 @@
-import type { Slice, Squid } from '@dicer-ts/common';
+import { InvalidArgumentError, type Slice, type Squid } from '@dicer-ts/common';
 import {
   HealthWatcher,
+  IMBALANCE_TOLERANCE_RATIOS,
+  UNIFORM_LOAD_RESERVATION_RATIOS,
   LoadWatcher,
   RegenerationScheduler,
   UNIFORM_LOAD_MAP,
@@ -8,9 +10,10 @@ import {
   createAlgorithmConfig,
   generateInitialSquidAssignment,
   runAlgorithmForSquids,
+  toAlgorithmConfig,
   validateAlgorithmConfig,
   type AlgorithmConfig,
-  type AlgorithmConfigOptions,
+  type TargetConfig,
   type HealthWatcherOutput,
   type SliceLoadReport,
 } from '@dicer-ts/assigner';
@@ -57,6 +60,7 @@ export class DicerPolicy implements Policy {
   readonly kind = 'dicer';
   readonly config: AlgorithmConfig;
   private host!: PolicyHost;
+  private readonly observeSliceletReadiness: boolean;
   private health!: HealthWatcher;
   private readonly load: LoadWatcher;
   private readonly scheduler = new RegenerationScheduler();
@@ -70,21 +74,43 @@ export class DicerPolicy implements Policy {
   private assignment: { readonly slices: readonly AssignedSlice[]; readonly squids: readonly Squid[] } | undefined;
 
   /**
-   * @param defaultMaxLoadHint `maxLoadHint` when the spec's config gives none.
+   * @param defaultMaxLoadHint `maxLoadHint` when neither the target config nor the spec gives one.
+   * @param targetConfig a resolved Dicer target config (`<target>.textproto`): its algorithm config
+   *   and load/health watcher settings are the base that `spec.config` overrides.
+   * @throws {InvalidArgumentError} for a config that breaks a rule of the algorithm's config.
    */
-  constructor(spec: DicerPolicySpec, defaultMaxLoadHint: number) {
+  constructor(spec: DicerPolicySpec, defaultMaxLoadHint: number, targetConfig?: TargetConfig) {
     this.name = spec.name ?? 'dicer';
-    const { imbalanceToleranceRatio, uniformLoadReservationRatio, ...hints } = spec.config ?? {};
-    const options: AlgorithmConfigOptions = { maxLoadHint: defaultMaxLoadHint, ...hints };
+    const o = spec.config ?? {};
+    const base = targetConfig === undefined ? createAlgorithmConfig({ maxLoadHint: defaultMaxLoadHint }) : toAlgorithmConfig(targetConfig);
+    const tolerance = o.imbalanceToleranceHint;
+    const reservation = o.uniformLoadReservationHint;
+    if (tolerance !== undefined && !(tolerance in IMBALANCE_TOLERANCE_RATIOS)) {
+      throw new InvalidArgumentError(`imbalanceToleranceHint must be one of default, tight, loose, got ${String(tolerance)}`);
+    }
+    if (reservation !== undefined && !(reservation in UNIFORM_LOAD_RESERVATION_RATIOS)) {
+      throw new InvalidArgumentError(`uniformLoadReservationHint must be one of no-reservation, small, medium, large, got ${String(reservation)}`);
+    }
     this.config = validateAlgorithmConfig({
-      ...createAlgorithmConfig(options),
-      ...(imbalanceToleranceRatio === undefined ? {} : { imbalanceToleranceRatio }),
-      ...(uniformLoadReservationRatio === undefined ? {} : { uniformLoadReservationRatio }),
+      maxLoadHint: o.maxLoadHint ?? base.maxLoadHint,
+      imbalanceToleranceRatio: o.imbalanceToleranceRatio ?? (tolerance === undefined ? base.imbalanceToleranceRatio : IMBALANCE_TOLERANCE_RATIOS[tolerance]),
+      uniformLoadReservationRatio:
+        o.uniformLoadReservationRatio ?? (reservation === undefined ? base.uniformLoadReservationRatio : UNIFORM_LOAD_RESERVATION_RATIOS[reservation]),
+      minReplicas: o.minReplicas ?? base.minReplicas,
+      maxReplicas: o.maxReplicas ?? base.maxReplicas,
+      churnPenaltyRatio: o.churnPenaltyRatio ?? base.churnPenaltyRatio,
+      placementTimeoutMs: o.placementTimeoutMs ?? base.placementTimeoutMs,
+      placementIterationBudget: o.placementIterationBudget ?? base.placementIterationBudget,
     });
+    const minDurationMs = spec.minLoadWindowMs ?? targetConfig?.loadWatcherMinDurationMs;
+    const useTopKeys = spec.useTopKeys ?? targetConfig?.loadWatcherUseTopKeys;
+    const maxAgeMs = targetConfig?.loadWatcherMaxAgeMs;
     this.load = new LoadWatcher({
-      ...(spec.minLoadWindowMs === undefined ? {} : { minDurationMs: spec.minLoadWindowMs }),
-      ...(spec.useTopKeys === undefined ? {} : { useTopKeys: spec.useTopKeys }),
+      ...(minDurationMs === undefined ? {} : { minDurationMs }),
+      ...(useTopKeys === undefined ? {} : { useTopKeys }),
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     });
+    this.observeSliceletReadiness = targetConfig?.observeSliceletReadiness ?? false;
   }
 
   /** The latest assignment written (empty before the first one), in key order. */
@@ -99,7 +125,7 @@ export class DicerPolicy implements Policy {
 
   attach(host: PolicyHost): void {
     this.host = host;
-    this.health = new HealthWatcher({ unhealthyTimeoutMs: host.unhealthyTimeoutMs });
+    this.health = new HealthWatcher({ unhealthyTimeoutMs: host.unhealthyTimeoutMs, observeSliceletReadiness: this.observeSliceletReadiness });
   }
 
   onPodRunning(pod: SimPod): void {

@@ -30,7 +30,15 @@ export interface DicerPolicySpec {
    * `uniformLoadReservationRatio`) override the hints, for values no hint names.
    */
   readonly config?: Partial<AlgorithmConfigOptions> & Partial<Pick<AlgorithmConfig, 'imbalanceToleranceRatio' | 'uniformLoadReservationRatio'>>;
-  /** LoadWatcher `min_duration_seconds`, in ms. @default 60_000 */
+  /**
+   * A Dicer target config file (`<target>.textproto` or `.json`, relative to the scenario file):
+   * its max_load_hint, hints, key replication and load/health watcher settings are the base that
+   * `config` overrides.
+   */
+  readonly targetConfigFile?: string;
+  /** The same as {@link DicerPolicySpec.targetConfigFile}, inline, in text format. */
+  readonly targetConfigText?: string;
+  /** LoadWatcher `min_duration_seconds`, in ms. @default 60_000 (or the target config's) */
   readonly minLoadWindowMs?: number;
   /** Whether Slicelets report top keys (LoadWatcher `use_top_keys`). @default true */
   readonly useTopKeys?: boolean;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { runSimulation } from '../../src/engine/simulation.js';
+import { createPolicy } from '../../src/policies/create-policy.js';
 import { DicerPolicy } from '../../src/policies/dicer-policy.js';
 import { StaticRangePolicy } from '../../src/policies/static-range-policy.js';
 import { runScenario } from '../../src/run-scenario.js';
@@ -57,6 +58,21 @@ describe('DicerPolicy', () => {
     assert.ok(perRestart > 0.1 && perRestart < 0.4, `dicer moved ${perRestart} of the load per restart`);
     assert.ok(stat!.summary.loadMoved > dicer!.summary.loadMoved * 2, `static ${stat!.summary.loadMoved} vs dicer ${dicer!.summary.loadMoved}`);
     assert.equal(dicer!.summary.failed, 0, 'a graceful Deployment restart fails nothing under dicer');
+  });
+
+  it('takes its config from a Dicer target config, with the spec overriding it', () => {
+    const text = `default_config {
+      primary_rate_metric_config { max_load_hint: 500 imbalance_tolerance_hint: TIGHT uniform_load_reservation_hint: SMALL_RESERVATION }
+      key_replication_config { min_replicas: 1 max_replicas: 3 }
+    }`;
+    const scenario = resolveScenario(tinyScenario({ policies: [{ kind: 'dicer', targetConfigText: text, config: { maxReplicas: 2 } }] }));
+    const workload = new SyntheticWorkload(scenario.workload as SyntheticWorkloadSpec, 1);
+    const policy = createPolicy(scenario.policies[0]!, scenario, workload) as DicerPolicy;
+    assert.equal(policy.config.maxLoadHint, 500);
+    assert.equal(policy.config.imbalanceToleranceRatio, 0.025);
+    assert.equal(policy.config.uniformLoadReservationRatio, 0.1);
+    assert.equal(policy.config.maxReplicas, 2);
+    assert.throws(() => new DicerPolicy({ kind: 'dicer', config: { imbalanceToleranceHint: 'snug' as 'tight' } }, 1), /imbalanceToleranceHint must be one of/);
   });
 
   it('waits out the health watcher\'s 30 s startup delay before the first assignment', () => {
