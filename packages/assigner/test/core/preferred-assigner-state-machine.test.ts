@@ -200,11 +200,11 @@ class Cluster {
 
   runUntil(t: number, check: () => void = () => undefined): void {
     for (;;) {
-      let next: { at: number; run: () => void } | undefined;
+      let next: { at: number; seq: number; run: () => void } | undefined;
       let nextIdx = -1;
       for (let k = 0; k < this.queue.length; k++) {
         const e = this.queue[k]!;
-        if (next === undefined || e.at < next.at || (e.at === next.at && e.seq < (next as { seq: number }).seq)) {
+        if (next === undefined || e.at < next.at || (e.at === next.at && e.seq < next.seq)) {
           next = e;
           nextIdx = k;
         }
