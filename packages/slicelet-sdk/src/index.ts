@@ -13,5 +13,5 @@ export { SliceLoadCounter } from './load/slice-load-counter.js';
 export type { SliceLoadCounterConfig, SliceLoadReading } from './load/slice-load-counter.js';
 export { KeyLoadRecorder } from './load/key-load-recorder.js';
 export { LoadTotals, LOAD_DISTRIBUTION_BUCKETS } from './load/load-totals.js';
-export { sliceLoadToProto, keyLoadToProto } from './load/load-report.js';
+export { sliceLoadToProto, keyLoadToProto, toSliceLoad } from './load/load-report.js';
 export type { KeyLoadReport, SliceLoadReport, SliceletLoadReport } from './load/load-report.js';

@@ -20,7 +20,7 @@ const MS_PER_SECOND = 1000;
  * The operation order is Scala's, so results agree with the vectors to the last bit where they
  * can (see vectors/README.md §5 on `Math.pow`).
  *
- * @see ../../../../../shared/vectors/README.md (`ewma_accumulator`)
+ * @see vectors/README.md §3 (`ewma_accumulator`, `ewma_counter`)
  */
 export class EwmaAccumulator {
   /** The weight of the newest value, in (0, 1). */
@@ -147,7 +147,8 @@ export class EwmaCounter {
    */
   advanceTo(nowMs: number): void {
     const second = Math.floor((nowMs - this.startMs) / MS_PER_SECOND);
-    if (second <= this.currentSecond) return;
+    // Written as a negation so that a NaN instant moves nothing.
+    if (!(second > this.currentSecond)) return;
     this.accumulator.appendValue(this.bucketSum);
     const emptySeconds = second - this.currentSecond - 1;
     if (emptySeconds > 0) this.accumulator.appendZeros(emptySeconds);

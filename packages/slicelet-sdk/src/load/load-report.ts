@@ -1,5 +1,5 @@
-import { proto, Slice } from '@dicer-ts/common';
-import type { SliceKey } from '@dicer-ts/common';
+import { KeyLoad, SliceLoad } from '@dicer-ts/common';
+import type { proto, Slice, SliceKey } from '@dicer-ts/common';
 
 /**
  * The measured load of one hot key, the fields of `SliceletDataP.KeyLoadP`.
@@ -42,32 +42,35 @@ export interface SliceletLoadReport {
 }
 
 /**
- * The wire form of a slice: `low_inclusive` always written (empty for the minimum key),
- * `high_exclusive` only when finite, as Dicer writes it.
+ * The common `SliceLoad` model of a {@link SliceLoadReport}, validated with Dicer's rules (finite,
+ * non-negative loads; window high ≥ low; top keys inside the slice; replicas > 0) so that a bad
+ * report fails here instead of making the Assigner reject the whole heartbeat.
+ *
+ * @throws {InvalidArgumentError} when the report breaks one of those rules (a bug).
+ * @see protocol.md §8 item 17
  */
-function sliceToProto(slice: Slice): proto.SliceP {
-  const high = slice.highExclusive;
-  return high === undefined
-    ? proto.create(proto.SlicePSchema, { lowInclusive: slice.lowInclusive.bytes })
-    : proto.create(proto.SlicePSchema, { lowInclusive: slice.lowInclusive.bytes, highExclusive: high.bytes });
+export function toSliceLoad(report: SliceLoadReport): SliceLoad {
+  return SliceLoad.create({
+    primaryRateLoad: report.primaryRateLoad,
+    windowLowInclusiveSeconds: report.windowLowInclusiveSeconds,
+    windowHighExclusiveSeconds: report.windowHighExclusiveSeconds,
+    slice: report.slice,
+    topKeys: report.topKeys.map((k) => KeyLoad.create(k.sliceKey, k.underestimatedPrimaryRateLoad)),
+    numReplicas: report.numReplicas,
+  });
 }
 
 /** The `KeyLoadP` message of a {@link KeyLoadReport}. */
 export function keyLoadToProto(report: KeyLoadReport): proto.ClientRequestP_SliceletDataP_KeyLoadP {
-  return proto.create(proto.ClientRequestP_SliceletDataP_KeyLoadPSchema, {
-    sliceKey: report.sliceKey.bytes,
-    underestimatedPrimaryRateLoad: report.underestimatedPrimaryRateLoad,
-  });
+  return KeyLoad.create(report.sliceKey, report.underestimatedPrimaryRateLoad).toProto();
 }
 
-/** The `SliceLoadP` message of a {@link SliceLoadReport}, every field written. */
+/**
+ * The `SliceLoadP` message of a {@link SliceLoadReport}, validated (see {@link toSliceLoad}) and
+ * with every field written: `low_inclusive` even when empty, `high_exclusive` only when finite.
+ *
+ * @throws {InvalidArgumentError} when the report breaks Dicer's rules (a bug).
+ */
 export function sliceLoadToProto(report: SliceLoadReport): proto.ClientRequestP_SliceletDataP_SliceLoadP {
-  return proto.create(proto.ClientRequestP_SliceletDataP_SliceLoadPSchema, {
-    primaryRateLoad: report.primaryRateLoad,
-    windowLowInclusiveSeconds: report.windowLowInclusiveSeconds,
-    windowHighExclusiveSeconds: report.windowHighExclusiveSeconds,
-    slice: sliceToProto(report.slice),
-    topKeys: report.topKeys.map(keyLoadToProto),
-    numReplicas: report.numReplicas,
-  });
+  return toSliceLoad(report).toProto();
 }

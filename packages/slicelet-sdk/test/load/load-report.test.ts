@@ -1,9 +1,9 @@
 /** The heartbeat adapters: `SliceLoadReport` → `SliceLoadP` / `KeyLoadP` on the wire. */
 import assert from 'node:assert/strict';
-import { proto, Slice, SliceKey } from '@dicer-ts/common';
+import { proto, Slice, SliceKey, SliceLoad } from '@dicer-ts/common';
 import { describe, it } from 'mocha';
 import { LoadAccumulator } from '../../src/load/load-accumulator.js';
-import { sliceLoadToProto } from '../../src/load/load-report.js';
+import { sliceLoadToProto, toSliceLoad } from '../../src/load/load-report.js';
 
 const key = (s: string): SliceKey => SliceKey.fromBytes(Buffer.from(s, 'latin1'));
 const START_MS = 1_700_000_000_000;
@@ -45,5 +45,30 @@ describe('sliceLoadToProto', () => {
     assert.equal(wire.numReplicas, 3);
     assert.equal(wire.topKeys.length, 1);
     assert.ok(proto.isFieldSet(wire.topKeys[0]!, proto.ClientRequestP_SliceletDataP_KeyLoadPSchema.field.sliceKey));
+  });
+});
+
+describe('toSliceLoad', () => {
+  it('gives the common SliceLoad model, equal to what the Assigner decodes from the wire', () => {
+    const acc = new LoadAccumulator(START_MS);
+    acc.onAssignmentChanged({ incarnation: 1n, number: 1n }, [{ slice: Slice.atLeast(key('b')), numReplicas: 2, primaryRateLoad: 8 }], START_MS);
+    acc.incrementPrimaryRateBy(key('q'), 6, START_MS);
+    const [load] = acc.readLoad(START_MS + 2000).attributedLoads;
+    assert.ok(load !== undefined);
+    const model = toSliceLoad(load);
+    assert.ok(SliceLoad.fromProto(roundTrip(sliceLoadToProto(load))).equals(model));
+    assert.equal(model.numReplicas, 2);
+  });
+
+  it('rejects a report whose top key lies outside its slice with InvalidArgumentError', () => {
+    const report = {
+      primaryRateLoad: 1,
+      windowLowInclusiveSeconds: 0n,
+      windowHighExclusiveSeconds: 1n,
+      slice: Slice.create(key('a'), key('b')),
+      topKeys: [{ sliceKey: key('z'), underestimatedPrimaryRateLoad: 1 }],
+      numReplicas: 1,
+    };
+    assert.throws(() => toSliceLoad(report), { name: 'InvalidArgumentError' });
   });
 });
