@@ -46,6 +46,16 @@ describe('TopKeysSketch', () => {
       assert.deepEqual(top.map((t) => t.key.equals(keyOf(2))), [true]);
     });
 
+    it('survives days without load: old keys decay to nothing instead of overflowing', () => {
+      const sketch = new TopKeysSketch();
+      sketch.increment(keyOf(1), 100, 0);
+      sketch.increment(keyOf(2), 5, 3 * 86_400); // 2^(259200/120) would overflow a double
+      const top = sketch.topKeys();
+      assert.equal(top.length, 1);
+      assert.ok(top[0]!.key.equals(keyOf(2)));
+      assert.equal(top[0]!.contribution, 1);
+    });
+
     it('treats distinct SliceKey objects with equal bytes as one key', () => {
       const sketch = new TopKeysSketch();
       sketch.increment(keyOf(7), 1, 0);
