@@ -116,16 +116,23 @@ export interface LoadWatcherStats {
 
 type MutableStats = { -readonly [K in keyof LoadWatcherStats]: LoadWatcherStats[K] };
 
-function hex(bytes: Uint8Array): string {
+/** An injective string for a key's bytes: one UTF-16 unit (0–255) per byte. */
+function keyId(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
   return out;
 }
 
-/** An injective string for a slice's exact boundaries (Slice.toString is not injective). */
+/**
+ * An injective string for a slice's exact boundaries (Slice.toString is not injective): the low
+ * key's length, `:`, the low key, then the high key, empty for infinity (a finite high key is
+ * never empty, since it exceeds the low key). All characters stay below U+0100, so V8 keeps these
+ * as compact one-byte strings, which hash fast.
+ */
 function sliceId(slice: Slice): string {
+  const low = slice.lowInclusive.bytes;
   const high = slice.highExclusive;
-  return `${hex(slice.lowInclusive.bytes)}:${high === undefined ? '∞' : hex(high.bytes)}`;
+  return `${low.length}:${keyId(low)}${high === undefined ? '' : keyId(high.bytes)}`;
 }
 
 /**
@@ -142,6 +149,12 @@ export class LoadWatcher {
   readonly options: ResolvedLoadWatcherOptions;
   /** Slice id → (address → measurement). Invariant: no empty inner map. */
   private readonly measurements = new Map<string, Map<string, LoadMeasurement>>();
+  /**
+   * A lower bound of every stored measurement's time (exact right after a full expiry scan). The
+   * scan runs only when this bound falls out of the age window, so a heartbeat costs O(its
+   * reports) in steady state, not O(all measurements).
+   */
+  private oldestTimeLowerBoundMs = Number.POSITIVE_INFINITY;
   private readonly counters: MutableStats = {
     shortWindowDropped: 0,
     staleDropped: 0,
@@ -172,6 +185,7 @@ export class LoadWatcher {
   reportLoad(nowMs: number, address: string, reports: readonly SliceLoadReport[], wallNowMs: number = nowMs): void {
     for (const r of reports) validateReport(r);
     const keepTopKeys = this.options.allowTopKeys && this.options.useTopKeys;
+    const touched = new Set<string>();
     for (const r of reports) {
       if (r.windowHighExclusiveMs - r.windowLowInclusiveMs < this.options.minDurationMs) {
         this.counters.shortWindowDropped++;
@@ -197,8 +211,10 @@ export class LoadWatcher {
         numReplicas: r.numReplicas,
         topKeys: keepTopKeys ? [...(r.topKeys ?? [])] : [],
       });
+      this.oldestTimeLowerBoundMs = Math.min(this.oldestTimeLowerBoundMs, timeMs);
+      touched.add(id);
     }
-    this.collectGarbage(nowMs);
+    this.collectGarbage(nowMs, touched);
   }
 
   /**
@@ -209,12 +225,12 @@ export class LoadWatcher {
    * @param assignment the current assignment's slices, complete and disjoint
    */
   getPrimaryRateLoadMap(nowMs: number, assignment: Iterable<AssignedSliceLoad>): LoadMap | undefined {
-    this.collectGarbage(nowMs);
+    this.collectGarbage(nowMs, new Set());
     const builder = LoadMap.builder();
     for (const assigned of assignment) {
       const bySlice = this.measurements.get(sliceId(assigned.slice));
       if (bySlice !== undefined && bySlice.size > 0) {
-        const { load, keys } = this.aggregate(nowMs, [...bySlice.values()]);
+        const { load, keys } = this.aggregate(nowMs, bySlice);
         const keyTotal = keys.reduce((sum, k) => sum + k.load, 0);
         builder.putLoad(assigned.slice, Math.max(load - keyTotal, 0), keys);
       } else if (assigned.primaryRateLoad !== undefined) {
@@ -234,26 +250,38 @@ export class LoadWatcher {
   }
 
   /** Weighted whole-slice load and hot keys of one slice's measurements (§7.3). */
-  private aggregate(nowMs: number, ms: readonly LoadMeasurement[]): { load: number; keys: KeyLoad[] } {
-    const youngestAge = Math.min(...ms.map((m) => Math.max(0, nowMs - m.timeMs)));
-    const weights = ms.map((m) => 2 ** (-(Math.max(0, nowMs - m.timeMs) - youngestAge) / LOAD_WEIGHT_DECAYING_HALF_LIFE_MS));
-    const totalWeight = weights.reduce((a, b) => a + b, 0);
+  private aggregate(nowMs: number, bySlice: ReadonlyMap<string, LoadMeasurement>): { load: number; keys: KeyLoad[] } {
+    // Ages are taken relative to the youngest measurement, so the newest one weighs exactly 1.
+    let youngestAge = Number.POSITIVE_INFINITY;
+    let hasKeys = false;
+    for (const m of bySlice.values()) {
+      youngestAge = Math.min(youngestAge, Math.max(0, nowMs - m.timeMs));
+      if (m.topKeys.length > 0) hasKeys = true;
+    }
+    const weightOf = (m: LoadMeasurement): number =>
+      2 ** (-(Math.max(0, nowMs - m.timeMs) - youngestAge) / LOAD_WEIGHT_DECAYING_HALF_LIFE_MS);
+    let totalWeight = 0;
     let load = 0;
-    ms.forEach((m, i) => (load += weights[i]! * m.load * m.numReplicas));
+    for (const m of bySlice.values()) {
+      const w = weightOf(m);
+      totalWeight += w;
+      load += w * m.load * m.numReplicas;
+    }
     load /= totalWeight;
+    if (!hasKeys) return { load, keys: [] };
 
     const keySums = new Map<string, { key: SliceKey; sum: number }>();
-    ms.forEach((m, i) => {
-      if (m.topKeys.length === 0) return;
+    for (const m of bySlice.values()) {
+      if (m.topKeys.length === 0) continue;
+      const w = weightOf(m);
       const scale = this.rescale(m.topKeys, m.load);
       for (const k of m.topKeys) {
-        const id = hex(k.key.bytes);
+        const id = keyId(k.key.bytes);
         const entry = keySums.get(id) ?? { key: k.key, sum: 0 };
-        entry.sum += weights[i]! * k.load * scale * m.numReplicas;
+        entry.sum += w * k.load * scale * m.numReplicas;
         keySums.set(id, entry);
       }
-    });
-    if (keySums.size === 0) return { load, keys: [] };
+    }
     let keys: KeyLoad[] = [...keySums.values()]
       .map((e) => ({ key: e.key, load: e.sum / totalWeight }))
       .sort((a, b) => a.key.compare(b.key));
@@ -270,26 +298,50 @@ export class LoadWatcher {
     return sum > 0 ? limit / sum : 0;
   }
 
-  /** Drops expired measurements, then per slice the oldest beyond the largest replica count. */
-  private collectGarbage(nowMs: number): void {
+  /**
+   * Drops expired measurements, then, in the slices given or changed by expiry, the oldest
+   * measurements beyond the largest replica count among those that remain. Dicer runs both over
+   * every slice on every call; the result is the same because a slice's excess can only change
+   * when the slice gains or loses a measurement.
+   */
+  private collectGarbage(nowMs: number, touched: Set<string>): void {
     const oldestAllowed = nowMs - this.options.maxAgeMs;
-    for (const [id, bySlice] of this.measurements) {
-      for (const [address, m] of bySlice) {
-        if (m.timeMs < oldestAllowed) {
-          bySlice.delete(address);
-          this.counters.expired++;
+    if (this.oldestTimeLowerBoundMs < oldestAllowed) {
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [id, bySlice] of this.measurements) {
+        for (const [address, m] of bySlice) {
+          if (m.timeMs < oldestAllowed) {
+            bySlice.delete(address);
+            this.counters.expired++;
+            touched.add(id);
+          } else if (m.timeMs < oldest) {
+            oldest = m.timeMs;
+          }
         }
       }
-      // Oldest first; equal times fall to the larger address so the outcome never depends on
-      // insertion order.
-      const byAge = [...bySlice.values()].sort((a, b) => a.timeMs - b.timeMs || compareStrings(b.address, a.address));
-      let i = 0;
-      while (byAge.length - i > 0 && byAge.length - i > Math.max(...byAge.slice(i).map((m) => m.numReplicas))) {
-        bySlice.delete(byAge[i]!.address);
-        this.counters.excessDropped++;
-        i++;
-      }
+      this.oldestTimeLowerBoundMs = oldest;
+    }
+    for (const id of touched) {
+      const bySlice = this.measurements.get(id);
+      if (bySlice === undefined) continue;
+      this.dropExcess(bySlice);
       if (bySlice.size === 0) this.measurements.delete(id);
+    }
+  }
+
+  /** Drops the oldest measurements of one slice while there are more than the largest replica count. */
+  private dropExcess(bySlice: Map<string, LoadMeasurement>): void {
+    let maxReplicas = 0;
+    for (const m of bySlice.values()) maxReplicas = Math.max(maxReplicas, m.numReplicas);
+    if (bySlice.size <= maxReplicas) return;
+    // Oldest first; equal times fall to the larger address so the outcome never depends on
+    // insertion order.
+    const byAge = [...bySlice.values()].sort((a, b) => a.timeMs - b.timeMs || compareStrings(b.address, a.address));
+    let i = 0;
+    while (byAge.length - i > 0 && byAge.length - i > Math.max(...byAge.slice(i).map((m) => m.numReplicas))) {
+      bySlice.delete(byAge[i]!.address);
+      this.counters.excessDropped++;
+      i++;
     }
   }
 }
