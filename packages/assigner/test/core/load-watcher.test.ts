@@ -260,3 +260,78 @@ describe('LoadWatcher invariants', () => {
     );
   });
 });
+
+/** The ingest and GC rules of algorithm.md §7.2, written as plainly as possible (full GC every call). */
+class ReferenceLoadWatcher {
+  measurements: { slice: Slice; address: string; timeMs: number; load: number; numReplicas: number }[] = [];
+  constructor(private readonly minDurationMs: number, private readonly maxAgeMs: number) {}
+
+  reportLoad(nowMs: number, address: string, reports: readonly SliceLoadReport[]): void {
+    for (const r of reports) {
+      if (r.windowHighExclusiveMs - r.windowLowInclusiveMs < this.minDurationMs) continue;
+      const timeMs = nowMs - Math.max(0, nowMs - r.windowHighExclusiveMs);
+      const i = this.measurements.findIndex((m) => m.slice.equals(r.slice) && m.address === address);
+      if (i >= 0 && !(timeMs > this.measurements[i]!.timeMs)) continue;
+      if (i >= 0) this.measurements.splice(i, 1);
+      this.measurements.push({ slice: r.slice, address, timeMs, load: r.primaryRateLoad, numReplicas: r.numReplicas });
+    }
+    this.measurements = this.measurements.filter((m) => m.timeMs >= nowMs - this.maxAgeMs);
+    const slices = [...new Set(this.measurements.map((m) => m.slice))];
+    for (const sl of slices) {
+      for (;;) {
+        const mine = this.measurements.filter((m) => m.slice.equals(sl));
+        if (mine.length === 0 || mine.length <= Math.max(...mine.map((m) => m.numReplicas))) break;
+        const oldest = mine.reduce((a, b) => (b.timeMs < a.timeMs || (b.timeMs === a.timeMs && b.address > a.address) ? b : a));
+        this.measurements.splice(this.measurements.indexOf(oldest), 1);
+      }
+    }
+  }
+}
+
+describe('LoadWatcher against a plain reference of §7.2', () => {
+  it('stores exactly the measurements the reference keeps', () => {
+    const SLICES = [slice('', 'g'), slice('g', 'p'), slice('p')];
+    const arbStep = fc.record({
+      advanceMs: fc.integer({ min: 0, max: 90_000 }),
+      address: fc.constantFrom('https://pod0', 'https://pod1', 'https://pod2', 'https://pod3'),
+      reports: fc.array(
+        fc.record({
+          sliceIndex: fc.integer({ min: 0, max: 2 }),
+          numReplicas: fc.integer({ min: 1, max: 3 }),
+          windowMs: fc.integer({ min: 50_000, max: 70_000 }),
+          lagMs: fc.integer({ min: -5_000, max: 200_000 }),
+          load: fc.integer({ min: 0, max: 100 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 60 }), (steps) => {
+        const watcher = new LoadWatcher({ minDurationMs: 60_000, maxAgeMs: 300_000 });
+        const reference = new ReferenceLoadWatcher(60_000, 300_000);
+        let now = T0;
+        for (const step of steps) {
+          now += step.advanceMs;
+          // One report per slice per heartbeat, as a Slicelet sends.
+          const seen = new Set<number>();
+          const reports = step.reports
+            .filter((r) => !seen.has(r.sliceIndex) && seen.add(r.sliceIndex))
+            .map((r) =>
+              report(SLICES[r.sliceIndex]!, r.load, now - r.lagMs, {
+                numReplicas: r.numReplicas,
+                windowLowInclusiveMs: now - r.lagMs - r.windowMs,
+              }),
+            );
+          watcher.reportLoad(now, step.address, reports);
+          reference.reportLoad(now, step.address, reports);
+          const actual = watcher.measurementsSnapshot().map((m) => [m.slice.toString(), m.address, m.timeMs, m.load]);
+          const expected = [...reference.measurements]
+            .sort((a, b) => a.slice.compare(b.slice) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+            .map((m) => [m.slice.toString(), m.address, m.timeMs, m.load]);
+          assert.deepEqual(actual, expected);
+        }
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+});
