@@ -152,10 +152,10 @@ describe('LoadWatcher', () => {
       const watcher = new LoadWatcher();
       const s = slice('', 'm');
       const cases: [SliceLoadReport, string][] = [
-        [report(s, -1, T0), 'primaryRateLoad must be finite and non-negative, got -1 for ["", m)'],
-        [report(s, 1, T0, { numReplicas: 0 }), 'numReplicas must be a positive integer, got 0 for ["", m)'],
-        [{ ...report(s, 1, T0), windowLowInclusiveMs: T0 + 1 }, `load report window must not be negative, got [${T0 + 1}, ${T0}) for ["", m)`],
-        [report(s, 1, T0, { topKeys: [{ key: key('z'), load: 1 }] }), 'top key z is outside ["", m)'],
+        [report(s, -1, T0), 'primaryRateLoad must be finite and non-negative, got -1 for ["" .. m)'],
+        [report(s, 1, T0, { numReplicas: 0 }), 'numReplicas must be a positive integer, got 0 for ["" .. m)'],
+        [{ ...report(s, 1, T0), windowLowInclusiveMs: T0 + 1 }, `load report window must not be negative, got [${T0 + 1}, ${T0}) for ["" .. m)`],
+        [report(s, 1, T0, { topKeys: [{ key: key('z'), load: 1 }] }), 'top key z is outside ["" .. m)'],
       ];
       for (const [bad, message] of cases) {
         assert.throws(() => watcher.reportLoad(T0, 'https://pod0', [report(s, 1, T0), bad]), (err: unknown) => {

@@ -9,7 +9,7 @@ import { SliceKey } from './slice-key.js';
  * @see protocol.md §2.2
  */
 export class Slice {
-  /** The whole key space, `["", ∞)`. */
+  /** The whole key space, `["" .. ∞)`. */
   static readonly FULL: Slice = new Slice(SliceKey.MIN, undefined);
 
   /** The smallest key in the slice. */
@@ -102,9 +102,9 @@ export class Slice {
     return proto;
   }
 
-  /** Dicer's debug form, `[low, high)` with `∞` for a missing high bound. */
+  /** Dicer's debug form, `[low .. high)` with `∞` for a missing high bound. */
   toString(): string {
-    return `[${this.lowInclusive}, ${this.highExclusive === undefined ? '∞' : this.highExclusive.toString()})`;
+    return `[${this.lowInclusive} .. ${this.highExclusive === undefined ? '∞' : this.highExclusive.toString()})`;
   }
 }
 

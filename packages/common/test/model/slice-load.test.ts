@@ -26,7 +26,7 @@ describe('SliceLoad', () => {
     const base = { primaryRateLoad: 1, windowLowInclusiveSeconds: 0n, windowHighExclusiveSeconds: 1n };
     assert.throws(() => SliceLoad.create({ ...base, numReplicas: 1.5 }), { message: 'numReplicas must be positive: 1.5.' });
     assert.throws(() => SliceLoad.create({ ...base, slice: Slice.create(key('a'), key('b')), topKeys: [KeyLoad.create(key('c'), 1)] }), {
-      message: 'requirement failed: Top key c must be contained in slice [a, b).',
+      message: 'requirement failed: Top key c must be contained in slice [a .. b).',
     });
     assert.throws(() => KeyLoad.create(key('a'), Number.POSITIVE_INFINITY), /Infinity must be finite/);
   });

@@ -35,10 +35,10 @@ describe('generateInitialAssignment', () => {
     assert.deepEqual(
       slices.map((s) => s.toString()),
       [
-        `[${SliceKey.MIN}, ${key8(1n << 62n)})`,
-        `[${key8(1n << 62n)}, ${key8(2n << 62n)})`,
-        `[${key8(2n << 62n)}, ${key8(3n << 62n)})`,
-        `[${key8(3n << 62n)}, ∞)`,
+        `[${SliceKey.MIN} .. ${key8(1n << 62n)})`,
+        `[${key8(1n << 62n)} .. ${key8(2n << 62n)})`,
+        `[${key8(2n << 62n)} .. ${key8(3n << 62n)})`,
+        `[${key8(3n << 62n)} .. ∞)`,
       ],
     );
   });
