@@ -15,3 +15,26 @@ export { KeyLoadRecorder } from './load/key-load-recorder.js';
 export { LoadTotals, LOAD_DISTRIBUTION_BUCKETS } from './load/load-totals.js';
 export { sliceLoadToProto, keyLoadToProto, toSliceLoad } from './load/load-report.js';
 export type { KeyLoadReport, SliceLoadReport, SliceletLoadReport } from './load/load-report.js';
+
+// Slicelet (area: Slicelet SDK, issue #6): the entry class, its options, handles, ownership and
+// heartbeat helpers, readiness and the Watch server's error text.
+export { Slicelet, DEFAULT_DRAIN_TIMEOUT_MS } from './slicelet.js';
+export type { AssignmentEvent, AssignmentListener, DrainOptions, DrainResult, SliceletLifecycle } from './slicelet.js';
+export { resolveSliceletOptions, DEFAULT_SLICELET_WATCH_PORT, DEFAULT_SLICELET_WATCH_HOST } from './slicelet-options.js';
+export type { SliceletOptions, ResolvedSliceletOptions } from './slicelet-options.js';
+export { SliceKeyHandle } from './slice-key-handle.js';
+export {
+  OwnershipSnapshot,
+  ownedSliceAssignments,
+  ownedSliceSet,
+  ownedSliceLoads,
+  diffOwnership,
+  continuityPieces,
+} from './ownership.js';
+export type { OwnershipDiff, ContinuityPiece } from './ownership.js';
+export { buildSliceletData, heartbeatState } from './heartbeat.js';
+export type { HeartbeatInputs, LifecycleView } from './heartbeat.js';
+export { formatSliceletDebugName, debugNameResource } from './debug-name.js';
+export { ReadinessProbe, DEFAULT_READINESS_REFRESH_INTERVAL_MS } from './readiness.js';
+export type { ReadinessCheck } from './readiness.js';
+export { misroutedTargetMessage } from './watch-server.js';
