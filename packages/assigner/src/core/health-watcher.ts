@@ -172,6 +172,7 @@ function compareGenerations(a: GenerationLike, b: GenerationLike): number {
  * ```
  */
 export class HealthWatcher {
+  /** The settings in force, defaults applied. */
   readonly options: ResolvedHealthWatcherOptions;
   private currentState: HealthWatcherState = { kind: 'init' };
   /** Tracked resources by UUID. */

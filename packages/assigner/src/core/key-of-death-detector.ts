@@ -95,6 +95,7 @@ interface CrashRecord {
  * Dicer's `KeyOfDeathDetector`, one per target; see the file comment.
  */
 export class KeyOfDeathDetector {
+  /** The settings in force, defaults applied. */
   readonly options: ResolvedKeyOfDeathDetectorOptions;
   private currentState: KeyOfDeathState = { kind: 'stable' };
   /** Squids Running in the previous report. */

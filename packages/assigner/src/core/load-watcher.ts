@@ -146,6 +146,7 @@ function sliceId(slice: Slice): string {
  * ```
  */
 export class LoadWatcher {
+  /** The settings in force, defaults applied. */
   readonly options: ResolvedLoadWatcherOptions;
   /** Slice id → (address → measurement). Invariant: no empty inner map. */
   private readonly measurements = new Map<string, Map<string, LoadMeasurement>>();

@@ -177,6 +177,7 @@ export type WriteOutcome = 'committed' | 'occ-failure' | 'error';
  * ```
  */
 export class RegenerationScheduler {
+  /** The intervals in force, defaults applied. */
   readonly timing: ResolvedRegenerationTimingOptions;
   private inFlight = false;
   private lastWriteCompletedAtMs: number | undefined;
