@@ -10,7 +10,7 @@
  * @see protocol.md §3.6, §8 items 14 and 17; algorithm.md §7.1
  */
 import { SliceletData, type SliceletState, type Squid } from '@dicer-ts/common';
-import { type SliceletLoadReport, toSliceLoad } from './load/load-report.js';
+import { type KeyLoadReport, type SliceLoadReport, type SliceletLoadReport, toSliceLoad } from './load/load-report.js';
 
 /** Where the Slicelet is in its life, as the heartbeat state is derived from it. */
 export interface LifecycleView {
@@ -28,6 +28,29 @@ export function heartbeatState(view: LifecycleView): SliceletState {
   return view.ready || view.reportedRunning ? 'running' : 'not-ready';
 }
 
+/** A load the Assigner accepts: +∞ (float overflow of huge increments) becomes the largest double, NaN or a negative value 0. */
+function acceptableLoad(value: number): number {
+  if (value >= 0 && value <= Number.MAX_VALUE) return value;
+  return value === Number.POSITIVE_INFINITY ? Number.MAX_VALUE : 0;
+}
+
+/**
+ * The report with every value made acceptable to the Assigner and top keys outside the slice
+ * dropped. The accumulator ignores non-finite increments, but finite ones can still sum to +∞;
+ * sending that would make the Assigner reject every heartbeat from then on, since an infinite
+ * rate never decays (protocol.md §8 item 17).
+ */
+export function sanitizeSliceLoadReport(report: SliceLoadReport): SliceLoadReport {
+  const load = acceptableLoad(report.primaryRateLoad);
+  let topKeys: readonly KeyLoadReport[] = report.topKeys;
+  if (topKeys.some((k) => acceptableLoad(k.underestimatedPrimaryRateLoad) !== k.underestimatedPrimaryRateLoad || !report.slice.contains(k.sliceKey))) {
+    topKeys = topKeys
+      .filter((k) => report.slice.contains(k.sliceKey))
+      .map((k) => ({ sliceKey: k.sliceKey, underestimatedPrimaryRateLoad: acceptableLoad(k.underestimatedPrimaryRateLoad) }));
+  }
+  return load === report.primaryRateLoad && topKeys === report.topKeys ? report : { ...report, primaryRateLoad: load, topKeys };
+}
+
 /** Inputs of {@link buildSliceletData}. */
 export interface HeartbeatInputs {
   readonly state: SliceletState;
@@ -37,17 +60,17 @@ export interface HeartbeatInputs {
 }
 
 /**
- * The `slicelet_fields` of one Watch request.
+ * The `slicelet_fields` of one Watch request, loads sanitized (see {@link sanitizeSliceLoadReport}).
  *
- * @throws {InvalidArgumentError} when a load is not a finite non-negative number or a top key lies
- *   outside its slice (the request is then not sent and retried after the backoff delay).
+ * @throws {InvalidArgumentError} for a malformed report the sanitizing cannot repair, e.g. a window
+ *   whose high end is below its low end (the request is then not sent and retried after backoff).
  */
 export function buildSliceletData(inputs: HeartbeatInputs): SliceletData {
   return SliceletData.create({
     state: inputs.state,
     squid: inputs.squid,
-    attributedLoads: inputs.load.attributedLoads.map(toSliceLoad),
-    unattributedLoad: toSliceLoad(inputs.load.unattributedLoad),
+    attributedLoads: inputs.load.attributedLoads.map((r) => toSliceLoad(sanitizeSliceLoadReport(r))),
+    unattributedLoad: toSliceLoad(sanitizeSliceLoadReport(inputs.load.unattributedLoad)),
     kubernetesNamespace: inputs.kubernetesNamespace,
   });
 }

@@ -32,7 +32,7 @@ export {
   continuityPieces,
 } from './ownership.js';
 export type { OwnershipDiff, ContinuityPiece } from './ownership.js';
-export { buildSliceletData, heartbeatState } from './heartbeat.js';
+export { buildSliceletData, heartbeatState, sanitizeSliceLoadReport } from './heartbeat.js';
 export type { HeartbeatInputs, LifecycleView } from './heartbeat.js';
 export { formatSliceletDebugName, debugNameResource } from './debug-name.js';
 export { ReadinessProbe, DEFAULT_READINESS_REFRESH_INTERVAL_MS } from './readiness.js';

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { ManualClock } from '@dicer-ts/common';
+import { describe, it } from 'mocha';
+import { LoadAccumulator } from '../src/load/load-accumulator.js';
+import { OwnershipSnapshot, ownedSliceLoads } from '../src/ownership.js';
+import { type HandleContext, SliceKeyHandle } from '../src/slice-key-handle.js';
+import { assignmentOf, key, squidOf } from './fixtures.js';
+import type { Assignment } from '@dicer-ts/common';
+
+const A = squidOf('pod-a', 1);
+const B = squidOf('pod-b', 2);
+const START_MS = 1_700_000_000_000;
+
+/** What the Slicelet does per assignment: re-key the accumulator, then swap the snapshot. */
+class Context implements HandleContext {
+  ownership = OwnershipSnapshot.EMPTY;
+  readonly clock = new ManualClock(START_MS);
+  readonly accumulator = new LoadAccumulator(START_MS);
+  apply(a: Assignment): void {
+    this.accumulator.onAssignmentChanged(a.generation, ownedSliceLoads(a, A), this.clock.nowMs());
+    this.ownership = OwnershipSnapshot.create(a, A);
+  }
+}
+
+const FIRST = assignmentOf(1n, 10n, [{ low: undefined, owners: [A] }, { low: 0x80, owners: [B] }]);
+const MOVED_AWAY = assignmentOf(1n, 11n, [{ low: undefined, owners: [B] }]);
+const BACK = assignmentOf(1n, 12n, [{ low: undefined, owners: [A] }]);
+
+describe('SliceKeyHandle', () => {
+  describe('isAssignedContinuously', () => {
+    it('is false for a handle made before any assignment, even once the key is owned', () => {
+      const c = new Context();
+      const h = new SliceKeyHandle(c, key(0x10));
+      assert.equal(h.isAssignedContinuously(), false);
+      c.apply(FIRST);
+      assert.equal(h.isAssignedContinuously(), false);
+      assert.ok(h.startGeneration.isEmpty());
+    });
+
+    it('is true for an owned key and false for a key owned elsewhere', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      assert.equal(new SliceKeyHandle(c, key(0x10)).isAssignedContinuously(), true);
+      assert.equal(new SliceKeyHandle(c, key(0x90)).isAssignedContinuously(), false);
+    });
+
+    it('follows assignment changes: moved away is false, and moving back does not make it true again', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      assert.equal(h.isAssignedContinuously(), true);
+      c.apply(MOVED_AWAY);
+      assert.equal(h.isAssignedContinuously(), false);
+      c.apply(BACK);
+      assert.equal(h.isAssignedContinuously(), false);
+      assert.equal(new SliceKeyHandle(c, key(0x10)).isAssignedContinuously(), true);
+    });
+
+    it('stays true across a newer assignment that leaves the slice generation alone', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      c.apply(assignmentOf(1n, 20n, [{ low: undefined, owners: [A], number: 10n }, { low: 0x80, owners: [B], number: 20n }]));
+      assert.equal(h.isAssignedContinuously(), true);
+    });
+
+    it('turns false when a new incarnation arrives', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      c.apply(assignmentOf(3n, 1n, [{ low: undefined, owners: [A] }]));
+      assert.equal(h.isAssignedContinuously(), false);
+    });
+  });
+
+  describe('incrementLoadBy', () => {
+    it('records to the owned slice and, after the slice moves away, as unattributed load', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      h.incrementLoadBy(5);
+      assert.equal(c.accumulator.attributedLoadTotal, 5);
+      c.apply(MOVED_AWAY);
+      h.incrementLoadBy(7);
+      assert.equal(c.accumulator.attributedLoadTotal, 5);
+      assert.equal(c.accumulator.unattributedLoadTotal, 7);
+      c.apply(BACK);
+      h.incrementLoadBy(1);
+      assert.equal(c.accumulator.attributedLoadTotal, 6);
+    });
+
+    it('ignores values that are not positive finite numbers', () => {
+      const c = new Context();
+      const h = new SliceKeyHandle(c, key(0x10));
+      for (const v of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) h.incrementLoadBy(v);
+      assert.equal(c.accumulator.unattributedLoadTotal, 0);
+    });
+
+    it('shows up in the rate reported once a second has passed', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      h.incrementLoadBy(3);
+      c.clock.advance(1_000);
+      assert.equal(c.accumulator.readLoad(c.clock.nowMs()).attributedLoads[0]!.primaryRateLoad, 3);
+    });
+  });
+
+  describe('close', () => {
+    it('is idempotent and leaves the handle usable', () => {
+      const c = new Context();
+      c.apply(FIRST);
+      const h = new SliceKeyHandle(c, key(0x10));
+      h.close();
+      h.close();
+      assert.equal(h.isClosed, true);
+      assert.equal(h.isAssignedContinuously(), true);
+    });
+  });
+});
