@@ -48,6 +48,16 @@ export { ConsistentHashPolicy, DEFAULT_VIRTUAL_NODES } from './policies/consiste
 export { BoundedLoadPolicy, DEFAULT_BOUNDED_LOAD_EPSILON } from './policies/bounded-load-policy.js';
 export { StaticRangePolicy } from './policies/static-range-policy.js';
 
+// Reports
+export { renderTable, SUMMARY_COLUMNS } from './report/terminal-table.js';
+export { renderHtmlReport } from './report/html-report.js';
+export { ProgressBar } from './report/progress-bar.js';
+export type { ProgressStream } from './report/progress-bar.js';
+export { lineChart, barChart, niceTicks, escapeXml, PALETTE } from './report/svg-chart.js';
+export type { ChartSeries, LineChartOptions, BarChartOptions } from './report/svg-chart.js';
+export { parseScenarioJson, loadScenarioFile } from './scenarios/scenario-file.js';
+export { WorkloadFactory } from './workloads/create-workload.js';
+
 // Engine
 export { EventQueue } from './engine/event-queue.js';
 export { VirtualClock } from './engine/virtual-clock.js';

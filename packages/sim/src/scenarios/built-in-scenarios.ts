@@ -6,11 +6,13 @@ import type { Scenario } from './scenario.js';
 import { SLOW_POD } from './slow-pod.js';
 import { UNIFORM } from './uniform.js';
 import { ZIPF_HOTKEY } from './zipf-hotkey.js';
+import { ZIPF_SKEW } from './zipf-skew.js';
 
 /** The named scenarios `dicer-sim run --scenario <name>` knows. */
 export const BUILT_IN_SCENARIOS: Readonly<Record<string, Scenario>> = Object.freeze({
   uniform: UNIFORM,
   'zipf-hotkey': ZIPF_HOTKEY,
+  'zipf-skew': ZIPF_SKEW,
   'rolling-restart': ROLLING_RESTART,
   'scale-out': SCALE_OUT,
   crash: CRASH,
