@@ -1,0 +1,61 @@
+/**
+ * The demo's Assigner process: `Assigner.start` on the embedded in-memory store (or an etcd store
+ * with `--etcd`), with the demo's target config directory and the timings given on the command
+ * line, so the orchestrator and the e2e tests can shorten them. Writes a `ready` line on stdout
+ * (ports) and logs (pino) on stderr; SIGTERM / SIGINT close it.
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Assigner, type AssignerOptions } from '@dicer-ts/assigner';
+import { writeProcessMessage } from '../process-messages.js';
+import { numberFlag, stringFlag } from './arguments.js';
+import { createEtcdStore } from './etcd-store-factory.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'debug-port': { type: 'string' },
+      'config-dir': { type: 'string' },
+      'unhealthy-timeout-ms': { type: 'string' },
+      'min-generation-interval-ms': { type: 'string' },
+      'load-balancing-interval-ms': { type: 'string' },
+      'suggested-rpc-timeout-ms': { type: 'string' },
+      etcd: { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  const logger = pino({ level: stringFlag(values, 'log-level') ?? 'warn' }, pino.destination(2));
+  const suggested = numberFlag(values, 'suggested-rpc-timeout-ms', 5_000, 1_000);
+  const etcd = stringFlag(values, 'etcd');
+  const options: AssignerOptions = {
+    port: numberFlag(values, 'port', 0, 0, 65535),
+    host: stringFlag(values, 'host') ?? '127.0.0.1',
+    debugPort: numberFlag(values, 'debug-port', 0, 0, 65535),
+    targetConfigDirectory: stringFlag(values, 'config-dir'),
+    unhealthyTimeoutMs: numberFlag(values, 'unhealthy-timeout-ms', 30_000),
+    minGenerationIntervalMs: numberFlag(values, 'min-generation-interval-ms', 10_000),
+    loadBalancingIntervalMs: numberFlag(values, 'load-balancing-interval-ms', 60_000, 1),
+    sliceletSuggestedRpcTimeoutMs: suggested,
+    clerkSuggestedRpcTimeoutMs: suggested,
+    store: etcd === undefined ? 'memory' : await createEtcdStore(etcd.split(','), logger),
+    logger,
+  };
+  const assigner = await Assigner.start(options);
+  writeProcessMessage({ kind: 'ready', role: 'assigner', pid: process.pid, port: assigner.port, debugPort: assigner.debugPort });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void assigner.close().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`assigner: ${(err as Error).message}\n`);
+  process.exit(1);
+});
