@@ -35,7 +35,7 @@ Options:
                        '{"imbalanceToleranceHint":"tight","maxReplicas":3}'
   --seed <n>           override the scenario's seed
   --duration-min <m>   override the run's length (minutes)
-  --out <dir>          where <scenario>.json and <scenario>.html go (default: dicer-sim-report)
+  --out <dir>          where <scenario>.json and <scenario>.html go (default: report)
   --no-report          print the table only, write no files
   --deterministic      leave wall-clock timings out of the result (byte-identical reruns)
   --progress           draw the progress bar even when stderr is not a terminal
@@ -129,7 +129,7 @@ function loadScenario(flags: Map<string, string | true>, cwd: string): { scenari
 function writeReport(result: SimulationResult, flags: Map<string, string | true>, io: Io): void {
   io.stdout.write(`${renderTable(result)}\n`);
   if (flags.get('no-report') === true) return;
-  const out = resolve(io.cwd, str(flags, 'out') ?? 'dicer-sim-report');
+  const out = resolve(io.cwd, str(flags, 'out') ?? 'report');
   mkdirSync(out, { recursive: true });
   const base = result.sweep === undefined ? result.scenario.name : `${result.scenario.name}-sweep-${result.sweep.knob}`;
   const json = join(out, `${base}.json`);
