@@ -106,7 +106,9 @@ export function renderHtmlReport(result: SimulationResult): string {
         points: p.samples.map((x) => [minutes(x.tMs), x.podLoads[slot] ?? null] as const),
       });
     }
-    sections.push(lineChart({ title: `${p.policy}: load per pod`, xLabel: 'time (min)', yLabel: 'load / s', series: podSeries }));
+    // Tall enough for one legend row per pod (up to 40 pods).
+    const height = Math.min(740, Math.max(280, 92 + 16 * slots));
+    sections.push(lineChart({ title: `${p.policy}: load per pod`, xLabel: 'time (min)', yLabel: 'load / s', series: podSeries, height }));
   }
 
   if (result.sweep !== undefined) {
