@@ -1,8 +1,8 @@
 /**
  * The demo's cache server process: a {@link CacheServer} against the Assigner given by
  * `--assigner`. Writes a `ready` line, then a `stats` line every `--stats-interval-ms` on stdout;
- * logs (pino) go to stderr. SIGTERM / SIGINT drain it (the Assigner moves its slices away first);
- * `kill -9` is what the e2e tests use for a crash.
+ * logs (pino) go to stderr. SIGTERM drains it (the Assigner moves its slices away first), SIGINT
+ * closes it at once; `kill -9` is what the e2e tests use for a crash.
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -39,17 +39,20 @@ async function main(): Promise<void> {
   const statsTimer = setInterval(() => writeProcessMessage(server.stats()), numberFlag(values, 'stats-interval-ms', 1_000, 10));
   const drainTimeoutMs = numberFlag(values, 'drain-timeout-ms', 15_000);
   let stopping = false;
-  const stop = (): void => {
+  const stop = (how: 'drain' | 'close'): void => {
     if (stopping) return;
     stopping = true;
-    void server.drain({ timeoutMs: drainTimeoutMs }).finally(() => {
+    const stopped = how === 'drain' ? server.drain({ timeoutMs: drainTimeoutMs }) : server.close();
+    void stopped.finally(() => {
       clearInterval(statsTimer);
       writeProcessMessage(server.stats());
       process.exit(0);
     });
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // SIGTERM is a graceful stop (Kubernetes' signal); SIGINT (Ctrl-C reaches the whole process
+  // group) stops at once, since every server draining together would have nowhere to move slices.
+  process.once('SIGTERM', () => stop('drain'));
+  process.once('SIGINT', () => stop('close'));
 }
 
 main().catch((err: unknown) => {
