@@ -15,6 +15,8 @@ export interface PolicySample {
   readonly cacheHitRate: number;
   /** Slices (Dicer), virtual nodes (ring) or ranges (static) of the authoritative table. */
   readonly sliceCount: number;
+  /** Running pods whose load exceeded the scenario's pod capacity (0 without one). */
+  readonly overloadedPods: number;
 }
 
 /** One published change of a policy's decision. */
@@ -44,6 +46,8 @@ export interface PolicySummary {
   /** Σ of the load shares moved over all changes. */
   readonly loadMoved: number;
   readonly meanSliceCount: number;
+  /** Share of (running pod, sample) pairs over the pod capacity; 0 without one. */
+  readonly overloadedShare: number;
 }
 
 /** Wall-clock cost of the policy's decisions (not deterministic; left out with `deterministic`). */

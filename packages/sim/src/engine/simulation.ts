@@ -197,6 +197,8 @@ export function runSimulation(
   let recorded = false;
   const samples: PolicySample[] = [];
   let total = { requests: 0, failed: 0, misrouted: 0, hits: 0 };
+  let podSamples = 0;
+  let overloadedPodSamples = 0;
 
   const onRequest = (keyId: number, cost: number): void => {
     windowRequests++;
@@ -247,6 +249,10 @@ export function runSimulation(
     const seconds = scenario.sampleIntervalMs / 1000;
     const podLoads: (number | null)[] = slots.map((s) => (s.current?.state === 'running' ? round6(s.current.windowLoad / seconds) : null));
     const running = podLoads.filter((x): x is number => x !== null);
+    const capacity = scenario.pods.capacity;
+    const overloadedPods = capacity === undefined ? 0 : running.filter((l) => l > capacity).length;
+    podSamples += running.length;
+    overloadedPodSamples += overloadedPods;
     const { maxOverMean, p99OverMean } = imbalance(running);
     const served = windowRequests - windowFailed;
     samples.push({
@@ -259,6 +265,7 @@ export function runSimulation(
       misrouted: windowMisrouted,
       cacheHitRate: round6(served > 0 ? windowHits / served : 0),
       sliceCount: latestSliceCount,
+      overloadedPods,
     });
     total = {
       requests: total.requests + windowRequests,
@@ -306,6 +313,7 @@ export function runSimulation(
     keysMoved: round6(recordedChanges.reduce((a, c) => a + c.keysMoved, 0)),
     loadMoved: round6(recordedChanges.reduce((a, c) => a + c.loadMoved, 0)),
     meanSliceCount: round6(mean(samples.map((s) => s.sliceCount))),
+    overloadedShare: round6(podSamples === 0 ? 0 : overloadedPodSamples / podSamples),
   };
   const timing: DecisionTiming | undefined =
     options.deterministic === true

@@ -11,13 +11,17 @@ import type { Policy } from './policy.js';
 import { StaticRangePolicy } from './static-range-policy.js';
 
 /**
- * A fresh policy for one run. Dicer's `maxLoadHint` defaults to the workload's mean load per
- * initial pod: the service runs at the capacity it declares.
+ * A fresh policy for one run. Dicer's `maxLoadHint` defaults to the scenario's pod capacity, else
+ * to the workload's mean load per initial pod (the service runs at the capacity it declares).
  */
 export function createPolicy(spec: PolicySpec, scenario: ResolvedScenario, workload: Workload, baseDir: string = process.cwd()): Policy {
   switch (spec.kind) {
     case 'dicer':
-      return new DicerPolicy(spec, Math.max(Number.MIN_VALUE, workload.meanLoadPerSecond / scenario.pods.count), dicerTargetConfig(spec, baseDir));
+      return new DicerPolicy(
+        spec,
+        scenario.pods.capacity ?? Math.max(Number.MIN_VALUE, workload.meanLoadPerSecond / scenario.pods.count),
+        dicerTargetConfig(spec, baseDir),
+      );
     case 'consistent-hash':
       return new ConsistentHashPolicy(spec);
     case 'bounded-load':

@@ -14,6 +14,7 @@ export const SUMMARY_COLUMNS: readonly { readonly title: string; readonly value:
   { title: 'failed', value: (p) => percent(p.summary.failed, p.summary.requests) },
   { title: 'cache hit', value: (p) => `${(p.summary.cacheHitRate * 100).toFixed(1)}%` },
   { title: 'slices', value: (p) => p.summary.meanSliceCount.toFixed(0) },
+  { title: 'over cap', value: (p) => `${(p.summary.overloadedShare * 100).toFixed(1)}%` },
   { title: 'decide ms', value: (p) => (p.timing === undefined ? '-' : p.timing.meanMs.toFixed(1)) },
 ];
 

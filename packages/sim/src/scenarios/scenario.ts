@@ -25,8 +25,9 @@ export interface DicerPolicySpec {
   /** The name in reports. @default 'dicer' */
   readonly name?: string;
   /**
-   * The algorithm config; `maxLoadHint` defaults to the workload's mean load per pod (the service
-   * runs at its declared capacity). Raw ratios (`imbalanceToleranceRatio`,
+   * The algorithm config; `maxLoadHint` defaults to the target config's, else to the scenario's
+   * `pods.capacity`, else to the workload's mean load per pod (the service runs at its declared
+   * capacity). Raw ratios (`imbalanceToleranceRatio`,
    * `uniformLoadReservationRatio`) override the hints, for values no hint names.
    */
   readonly config?: Partial<AlgorithmConfigOptions> & Partial<Pick<AlgorithmConfig, 'imbalanceToleranceRatio' | 'uniformLoadReservationRatio'>>;
@@ -88,6 +89,11 @@ export interface Scenario {
   readonly sampleIntervalMs?: number;
   readonly pods: {
     readonly count: number;
+    /**
+     * What one pod can serve, in load per second: samples where a pod exceeds it count as
+     * overloaded, and it is Dicer's default `maxLoadHint` (the per-pod capacity). @default none
+     */
+    readonly capacity?: number;
     /** Keys each pod's LRU cache holds. @default 1000 */
     readonly cacheKeys?: number;
     /** From process start to ready. @default 5_000 */
@@ -119,7 +125,13 @@ export interface ResolvedScenario {
   readonly durationMs: number;
   readonly warmupMs: number;
   readonly sampleIntervalMs: number;
-  readonly pods: { readonly count: number; readonly cacheKeys: number; readonly startupMs: number; readonly terminationGraceMs: number };
+  readonly pods: {
+    readonly count: number;
+    readonly capacity: number | undefined;
+    readonly cacheKeys: number;
+    readonly startupMs: number;
+    readonly terminationGraceMs: number;
+  };
   readonly network: {
     readonly propagationDelayMs: number;
     readonly sliceletDelayMs: number;
@@ -197,6 +209,7 @@ export function resolveScenario(scenario: Scenario): ResolvedScenario {
     sampleIntervalMs: positive('scenario.sampleIntervalMs', s.sampleIntervalMs ?? 10_000),
     pods: {
       count: s.pods.count,
+      capacity: s.pods.capacity === undefined ? undefined : positive('scenario.pods.capacity', s.pods.capacity),
       cacheKeys: nonNegative('scenario.pods.cacheKeys', s.pods.cacheKeys ?? 1000),
       startupMs: nonNegative('scenario.pods.startupMs', s.pods.startupMs ?? 5_000),
       terminationGraceMs: nonNegative('scenario.pods.terminationGraceMs', s.pods.terminationGraceMs ?? 30_000),

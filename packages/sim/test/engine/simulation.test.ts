@@ -62,6 +62,16 @@ describe('runSimulation', () => {
   });
 });
 
+describe('runSimulation with a pod capacity', () => {
+  it('counts pods over capacity, and gives Dicer the capacity as maxLoadHint', () => {
+    // 300 requests/s on 8 pods is 37.5 per pod; Zipf(0.8) pushes the hottest static range well past 45.
+    const result = runScenario(tinyScenario({ pods: { count: 8, capacity: 45 }, policies: [{ kind: 'static' }] }), { deterministic: true });
+    const s = result.policies[0]!;
+    assert.ok(s.summary.overloadedShare > 0 && s.summary.overloadedShare < 1, `${s.summary.overloadedShare}`);
+    assert.equal(s.samples.reduce((a, x) => a + x.overloadedPods, 0) / (s.samples.length * 8), s.summary.overloadedShare);
+  });
+});
+
 describe('runSimulation known answers', () => {
   it('keeps a 128-vnode ring near 3× max/mean under Zipf(0.99) on 32 pods, while dicer-ts with replication gets close to 1×', () => {
     const result = runScenario(

@@ -73,6 +73,9 @@ describe('DicerPolicy', () => {
     assert.equal(policy.config.uniformLoadReservationRatio, 0.1);
     assert.equal(policy.config.maxReplicas, 2);
     assert.throws(() => new DicerPolicy({ kind: 'dicer', config: { imbalanceToleranceHint: 'snug' as 'tight' } }, 1), /imbalanceToleranceHint must be one of/);
+    const withCapacity = resolveScenario(tinyScenario({ pods: { count: 8, capacity: 70 } }));
+    assert.equal((createPolicy({ kind: 'dicer' }, withCapacity, workload) as DicerPolicy).config.maxLoadHint, 70);
+    assert.equal((createPolicy({ kind: 'dicer' }, scenario, workload) as DicerPolicy).config.maxLoadHint, 300 / 8);
   });
 
   it('waits out the health watcher\'s 30 s startup delay before the first assignment', () => {

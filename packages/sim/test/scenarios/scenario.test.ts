@@ -10,7 +10,7 @@ describe('resolveScenario', () => {
     const r = resolveScenario({ name: 'x', durationMs: 60_000, pods: { count: 2 }, workload: { kind: 'synthetic', keys: 10, ratePerSecond: 1 } });
     assert.equal(r.seed, 1);
     assert.equal(r.warmupMs, 300_000);
-    assert.deepEqual(r.pods, { count: 2, cacheKeys: 1000, startupMs: 5_000, terminationGraceMs: 30_000 });
+    assert.deepEqual(r.pods, { count: 2, capacity: undefined, cacheKeys: 1000, startupMs: 5_000, terminationGraceMs: 30_000 });
     assert.deepEqual(r.network, { propagationDelayMs: 5_000, sliceletDelayMs: 1_000, heartbeatIntervalMs: 5_000, unhealthyTimeoutMs: 30_000 });
     assert.deepEqual(r.policies.map((p) => p.kind), ['dicer', 'consistent-hash', 'bounded-load', 'static']);
   });
