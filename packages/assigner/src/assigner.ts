@@ -195,6 +195,11 @@ export class Assigner {
     return this.targets.snapshots();
   }
 
+  /** Watch calls parked (long-polling) right now, over all targets. */
+  parkedWatchCalls(): number {
+    return this.targets.parkedCalls();
+  }
+
   /** The debug page's data. */
   debugSnapshot(): DebugSnapshot {
     const nowMs = this.options.clock.nowMs();

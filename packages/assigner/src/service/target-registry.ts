@@ -105,6 +105,13 @@ export class TargetRegistry {
     return [...this.generators.keys()].sort().map((k) => (this.generators.get(k) as GeneratorDriver).snapshot());
   }
 
+  /** Watch calls parked right now, over all targets. */
+  parkedCalls(): number {
+    let n = 0;
+    for (const { hub } of this.hubs.values()) n += hub.stats().parkedCalls;
+    return n;
+  }
+
   /** Parked calls per target, for the subscriber gauge. */
   updateSubscriberGauge(): void {
     for (const { target, hub } of this.hubs.values()) {
