@@ -22,7 +22,8 @@ export { Slicelet, DEFAULT_DRAIN_TIMEOUT_MS } from './slicelet.js';
 export type { AssignmentEvent, AssignmentListener, DrainOptions, DrainResult, SliceletLifecycle } from './slicelet.js';
 export { resolveSliceletOptions, DEFAULT_SLICELET_WATCH_PORT, DEFAULT_SLICELET_WATCH_HOST } from './slicelet-options.js';
 export type { SliceletOptions, ResolvedSliceletOptions } from './slicelet-options.js';
-export { SliceKeyHandle } from './slice-key-handle.js';
+export { SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
+export type { HandleContext } from './slice-key-handle.js';
 export {
   OwnershipSnapshot,
   ownedSliceAssignments,

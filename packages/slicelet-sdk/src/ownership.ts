@@ -126,19 +126,39 @@ export class OwnershipSnapshot {
   }
 
   /**
-   * Whether `key` has been owned without interruption since the start generation
-   * `(startIncarnation, startNumber)`: false when the start is EMPTY (`0#0`) or the key is not owned;
-   * else `(this incarnation, since number) ≤ start`. Allocation-free.
+   * The index of the lookup-table entry holding `key` (an owned piece or a gap between them), or
+   * -1 when nothing is owned. Allocation-free.
    */
-  isAssignedContinuously(key: SliceKey, startIncarnation: bigint, startNumber: bigint): boolean {
+  indexOf(key: SliceKey): number {
     const table = this.table;
-    if (table === undefined) return false;
+    return table === undefined ? -1 : table.lookupIndex(key);
+  }
+
+  /** The low bound of every lookup-table entry, by index (so callers can attach data per entry). */
+  entryLowKeys(): SliceKey[] {
+    return this.table === undefined ? [] : this.table.entries.map((e) => e.slice.lowInclusive);
+  }
+
+  /**
+   * Whether the key at table entry `index` (from {@link OwnershipSnapshot.indexOf}) has been owned
+   * without interruption since the start generation `(startIncarnation, startNumber)`: false when
+   * the start is EMPTY (`0#0`) or the entry is not owned; else `(this incarnation, since number) ≤
+   * start`. Allocation-free.
+   */
+  isContinuousAt(index: number, startIncarnation: bigint, startNumber: bigint): boolean {
+    const table = this.table;
+    if (table === undefined || index < 0) return false;
     if (startIncarnation === 0n && startNumber === 0n) return false;
-    const since = (table.entries[table.lookupIndex(key)] as ContinuityPiece).sinceNumber;
+    const since = (table.entries[index] as ContinuityPiece).sinceNumber;
     if (since === NOT_OWNED) return false;
     const incarnation = this.generation.incarnation;
     if (incarnation !== startIncarnation) return incarnation < startIncarnation;
     return since <= startNumber;
+  }
+
+  /** {@link OwnershipSnapshot.isContinuousAt} for `key`. Allocation-free. */
+  isAssignedContinuously(key: SliceKey, startIncarnation: bigint, startNumber: bigint): boolean {
+    return this.isContinuousAt(this.indexOf(key), startIncarnation, startNumber);
   }
 }
 

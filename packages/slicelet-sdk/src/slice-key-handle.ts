@@ -2,12 +2,13 @@
  * `SliceKeyHandle`: a request's view of one key on this Slicelet. The hot path: neither method
  * allocates or does I/O.
  *
- * - {@link SliceKeyHandle.isAssignedContinuously} answers from a per-assignment cache: the
- *   Slicelet replaces its {@link OwnershipSnapshot} once per applied assignment, and the handle
- *   recomputes its answer (one allocation-free table lookup) only when it sees a new snapshot.
- * - {@link SliceKeyHandle.incrementLoadBy} keeps the load counter its key resolves to and the
- *   top-keys hash of its key, re-resolving the counter only when the accumulator's assignment epoch
- *   changes (the fields `KeyLoadRecorder` would hold, inlined so the handle is the only object).
+ * Per applied assignment the Slicelet publishes a {@link HandleContext}: the {@link
+ * OwnershipSnapshot} (a lookup table from key to "owned since which generation") and, per table
+ * entry, the load counter keys there record to. A handle resolves its key once per snapshot (one
+ * allocation-free table lookup), caching its continuity answer and its counter; after that
+ * {@link SliceKeyHandle.isAssignedContinuously} is one reference compare and
+ * {@link SliceKeyHandle.incrementLoadBy} an epoch compare plus the counter's own work (a top-keys
+ * `Map.get` and a few additions).
  *
  * @see protocol.md §4 (createHandle, isAssignedContinuously, incrementLoadBy)
  */
@@ -18,14 +19,26 @@ import { topKeysHash } from './load/top-keys.js';
 import type { OwnershipSnapshot } from './ownership.js';
 
 /**
- * The Slicelet state a handle reads. The Slicelet owns it and swaps `ownership` for each applied
- * assignment (after updating the accumulator), so a handle sees both change together.
+ * The Slicelet state a handle reads. The Slicelet replaces `ownership`, `counters` and
+ * `countersEpoch` together for each applied assignment, after the accumulator took it.
  */
 export interface HandleContext {
   /** The snapshot of the latest applied assignment; replaced, never mutated. */
   readonly ownership: OwnershipSnapshot;
+  /** The load counter of each entry of `ownership`'s lookup table (see {@link ownershipCounters}). */
+  readonly counters: readonly SliceLoadCounter[];
+  /** The accumulator's assignment epoch `counters` were resolved at. */
+  readonly countersEpoch: number;
   readonly accumulator: LoadAccumulator;
   readonly clock: Clock;
+}
+
+/**
+ * The counter for each lookup-table entry of `ownership`: owned pieces resolve to their slice's
+ * counter, gaps to the unattributed one. Call after `accumulator.onAssignmentChanged`.
+ */
+export function ownershipCounters(ownership: OwnershipSnapshot, accumulator: LoadAccumulator): SliceLoadCounter[] {
+  return ownership.entryLowKeys().map((low) => accumulator.counterFor(low));
 }
 
 /**
@@ -52,13 +65,14 @@ export class SliceKeyHandle {
   /** The latest assignment generation when the handle was made (EMPTY before any assignment). */
   readonly startGeneration: Generation;
   private readonly context: HandleContext;
-  private readonly startIncarnation: bigint;
-  private readonly startNumber: bigint;
+  /** `topKeysHash(key)`, for the counter's sketch. */
   private readonly hash: number;
-  /** The snapshot {@link continuous} was computed for. */
+  /** The snapshot `index` and `continuous` were resolved for. */
   private seen: OwnershipSnapshot | undefined = undefined;
+  private index = -1;
   private continuous = false;
   private counter: SliceLoadCounter | undefined = undefined;
+  /** The accumulator epoch `counter` was resolved at. */
   private counterEpoch = -1;
   private closed = false;
 
@@ -66,10 +80,7 @@ export class SliceKeyHandle {
   constructor(context: HandleContext, key: SliceKey) {
     this.context = context;
     this.key = key;
-    const start = context.ownership.generation;
-    this.startGeneration = start;
-    this.startIncarnation = start.incarnation;
-    this.startNumber = start.number;
+    this.startGeneration = context.ownership.generation;
     this.hash = topKeysHash(key);
   }
 
@@ -80,11 +91,7 @@ export class SliceKeyHandle {
    * Allocation-free.
    */
   isAssignedContinuously(): boolean {
-    const ownership = this.context.ownership;
-    if (ownership !== this.seen) {
-      this.seen = ownership;
-      this.continuous = ownership.isAssignedContinuously(this.key, this.startIncarnation, this.startNumber);
-    }
+    if (this.context.ownership !== this.seen) this.resolve();
     return this.continuous;
   }
 
@@ -94,14 +101,20 @@ export class SliceKeyHandle {
    * known to its slice's top-keys sketch; no I/O.
    */
   incrementLoadBy(value: number): void {
-    const accumulator = this.context.accumulator;
+    const context = this.context;
+    const epoch = context.accumulator.assignmentEpoch;
     let counter = this.counter;
-    if (counter === undefined || this.counterEpoch !== accumulator.assignmentEpoch) {
-      counter = accumulator.counterFor(this.key);
+    if (counter === undefined || this.counterEpoch !== epoch) {
+      if (context.ownership !== this.seen) this.resolve();
+      // The per-entry counters are the accumulator's current ones unless it moved on without us.
+      counter =
+        this.index >= 0 && context.countersEpoch === epoch
+          ? (context.counters[this.index] as SliceLoadCounter)
+          : context.accumulator.counterFor(this.key);
       this.counter = counter;
-      this.counterEpoch = accumulator.assignmentEpoch;
+      this.counterEpoch = epoch;
     }
-    counter.incrementHashed(this.key, this.hash, value, this.context.clock.nowMs());
+    counter.incrementHashed(this.key, this.hash, value, context.clock.nowMs());
   }
 
   /** Whether {@link SliceKeyHandle.close} was called. */
@@ -115,5 +128,13 @@ export class SliceKeyHandle {
    */
   close(): void {
     this.closed = true;
+  }
+
+  private resolve(): void {
+    const ownership = this.context.ownership;
+    const start = this.startGeneration;
+    this.seen = ownership;
+    this.index = ownership.indexOf(this.key);
+    this.continuous = ownership.isContinuousAt(this.index, start.incarnation, start.number);
   }
 }

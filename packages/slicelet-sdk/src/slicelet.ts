@@ -43,7 +43,8 @@ import { nextSliceletDebugName } from './debug-name.js';
 import { LoadAccumulator } from './load/load-accumulator.js';
 import { OwnershipSnapshot, diffOwnership, ownedSliceLoads } from './ownership.js';
 import { ReadinessProbe } from './readiness.js';
-import { type HandleContext, SliceKeyHandle } from './slice-key-handle.js';
+import type { SliceLoadCounter } from './load/slice-load-counter.js';
+import { type HandleContext, SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
 import { type ResolvedSliceletOptions, type SliceletOptions, resolveSliceletOptions } from './slicelet-options.js';
 import { SliceletWatchServer } from './watch-server.js';
 
@@ -86,6 +87,8 @@ export type SliceletLifecycle = 'running' | 'draining' | 'closed';
 /** The mutable side of {@link HandleContext}, written only by the Slicelet. */
 interface MutableHandleContext extends HandleContext {
   ownership: OwnershipSnapshot;
+  counters: readonly SliceLoadCounter[];
+  countersEpoch: number;
 }
 
 interface DrainWaiter {
@@ -148,7 +151,13 @@ export class Slicelet extends EventEmitter {
     this.debugName = nextSliceletDebugName(options.target, options.host);
     this.log = componentLogger(options.logger, 'slicelet', { target: options.target.toString(), squid: this.squid.toString() });
     this.accumulator = new LoadAccumulator(nowMs, options.load);
-    this.context = { ownership: OwnershipSnapshot.EMPTY, accumulator: this.accumulator, clock: options.clock };
+    this.context = {
+      ownership: OwnershipSnapshot.EMPTY,
+      counters: [],
+      countersEpoch: this.accumulator.assignmentEpoch,
+      accumulator: this.accumulator,
+      clock: options.clock,
+    };
     this.hub = new SubscriberHub({
       clock: options.clock,
       logger: this.log,
@@ -325,6 +334,7 @@ export class Slicelet extends EventEmitter {
     this.hub.close();
     await this.watch?.close();
     await this.watchServer?.close();
+    this.context.counters = [];
     this.context.ownership = OwnershipSnapshot.EMPTY;
     this.log.info('slicelet stopped');
   }
@@ -368,6 +378,8 @@ export class Slicelet extends EventEmitter {
       this.log.error({ err, generation: assignment.generation.toString() }, 'load accumulator rejected the assignment');
     }
     const snapshot = OwnershipSnapshot.create(assignment, this.squid);
+    this.context.counters = ownershipCounters(snapshot, this.accumulator);
+    this.context.countersEpoch = this.accumulator.assignmentEpoch;
     this.context.ownership = snapshot;
     this.hub.publish(assignment);
     this.log.debug({ generation: assignment.generation.toString(), owned: snapshot.owned.slices.length }, 'assignment applied');

@@ -3,7 +3,8 @@ import { ManualClock } from '@dicer-ts/common';
 import { describe, it } from 'mocha';
 import { LoadAccumulator } from '../src/load/load-accumulator.js';
 import { OwnershipSnapshot, ownedSliceLoads } from '../src/ownership.js';
-import { type HandleContext, SliceKeyHandle } from '../src/slice-key-handle.js';
+import type { SliceLoadCounter } from '../src/load/slice-load-counter.js';
+import { type HandleContext, SliceKeyHandle, ownershipCounters } from '../src/slice-key-handle.js';
 import { assignmentOf, key, squidOf } from './fixtures.js';
 import type { Assignment } from '@dicer-ts/common';
 
@@ -14,11 +15,16 @@ const START_MS = 1_700_000_000_000;
 /** What the Slicelet does per assignment: re-key the accumulator, then swap the snapshot. */
 class Context implements HandleContext {
   ownership = OwnershipSnapshot.EMPTY;
+  counters: readonly SliceLoadCounter[] = [];
+  countersEpoch = 0;
   readonly clock = new ManualClock(START_MS);
   readonly accumulator = new LoadAccumulator(START_MS);
-  apply(a: Assignment): void {
+  apply(a: Assignment, withCounters = true): void {
     this.accumulator.onAssignmentChanged(a.generation, ownedSliceLoads(a, A), this.clock.nowMs());
     this.ownership = OwnershipSnapshot.create(a, A);
+    // Without counters the handle must fall back to the accumulator's own lookup.
+    this.counters = withCounters ? ownershipCounters(this.ownership, this.accumulator) : [];
+    this.countersEpoch = withCounters ? this.accumulator.assignmentEpoch : -1;
   }
 }
 
@@ -87,6 +93,25 @@ describe('SliceKeyHandle', () => {
       c.apply(BACK);
       h.incrementLoadBy(1);
       assert.equal(c.accumulator.attributedLoadTotal, 6);
+    });
+
+    it('records to the same counters when the per-entry counters are stale (accumulator lookup)', () => {
+      const c = new Context();
+      c.apply(FIRST, false);
+      const h = new SliceKeyHandle(c, key(0x10));
+      h.incrementLoadBy(5);
+      new SliceKeyHandle(c, key(0x90)).incrementLoadBy(2);
+      assert.equal(c.accumulator.attributedLoadTotal, 5);
+      assert.equal(c.accumulator.unattributedLoadTotal, 2);
+    });
+
+    it('records a key in a gap between owned slices as unattributed load', () => {
+      const c = new Context();
+      c.apply(assignmentOf(1n, 10n, [{ low: undefined, owners: [A] }, { low: 0x40, owners: [B] }, { low: 0x80, owners: [A] }]));
+      new SliceKeyHandle(c, key(0x50)).incrementLoadBy(4);
+      new SliceKeyHandle(c, key(0x90)).incrementLoadBy(1);
+      assert.equal(c.accumulator.unattributedLoadTotal, 4);
+      assert.equal(c.accumulator.attributedLoadTotal, 1);
     });
 
     it('ignores values that are not positive finite numbers', () => {

@@ -1,0 +1,136 @@
+/**
+ * The Slicelet's request path through `SliceKeyHandle` against the baseline of a `Map.get` plus a
+ * number add on a `Map<string, number>`, in the same run (issue #6: goal ≤ 5×, no allocation in
+ * steady state):
+ *
+ * - `isAssignedContinuously()` on a long-lived handle (cached per assignment: one reference compare);
+ * - `incrementLoadBy(1)` on a long-lived handle (cached counter: epoch compare, top-keys `Map.get`);
+ * - a whole request: `createHandle` + `isAssignedContinuously` + `incrementLoadBy` + `close`, where
+ *   the new handle does the one table lookup and counter resolution for its key.
+ *
+ * Setup: 1024 FarmHash keys over a 64-slice assignment, half of it owned by this Slicelet (with a
+ * subslice annotation per owned slice), driven through the same `HandleContext` a Slicelet gives
+ * its handles; time advances 1 ms every 1000 calls.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import {
+  Assignment,
+  type Clock,
+  Generation,
+  ResourceAddress,
+  Slice,
+  SliceAssignment,
+  SliceKey,
+  Squid,
+} from '@dicer-ts/common';
+import { LoadAccumulator, OwnershipSnapshot, SliceKeyHandle, ownedSliceLoads, ownershipCounters } from '@dicer-ts/slicelet-sdk';
+import { measure, report } from './measure.js';
+import type { Measurement } from './measure.js';
+
+const KEYS = 1024;
+const MASK = KEYS - 1;
+const SLICES = 64;
+const ITERATIONS = 2_000_000;
+const START_MS = 1_700_000_000_000;
+
+const self = Squid.create(ResourceAddress.create('https://10.0.0.1:8080'), 1n, '00000000-0000-4000-8000-000000000001');
+const other = Squid.create(ResourceAddress.create('https://10.0.0.2:8080'), 1n, '00000000-0000-4000-8000-000000000002');
+const bounds = Array.from({ length: SLICES - 1 }, (_, i) => SliceKey.fromBytes(Uint8Array.of((i + 1) * 4, 0, 0, 0, 0, 0, 0, 0)));
+const sliceAssignments = Array.from({ length: SLICES }, (_, i) => {
+  const slice = Slice.create(i === 0 ? SliceKey.MIN : bounds[i - 1]!, bounds[i]);
+  const mine = i % 2 === 0;
+  return SliceAssignment.create({
+    slice,
+    generation: Generation.create(2n, 100n),
+    resources: [mine ? self : other],
+    subsliceAnnotations: mine
+      ? [{ resource: self, annotation: { subslice: Slice.create(slice.lowInclusive, SliceKey.fromBytes(Uint8Array.of(i * 4, 128))), generationNumber: 50n } }]
+      : [],
+  });
+});
+const assignment = Assignment.create({ generation: Generation.create(2n, 100n), sliceAssignments });
+
+// Time lives in a typed-array cell so that the clock itself allocates nothing (see load-increment.bench.ts).
+const time = Float64Array.of(START_MS);
+const clock: Clock = { nowMs: () => time[0]!, setTimer: () => () => undefined };
+const accumulator = new LoadAccumulator(START_MS);
+accumulator.onAssignmentChanged(assignment.generation, ownedSliceLoads(assignment, self), START_MS);
+const ownership = OwnershipSnapshot.create(assignment, self);
+const context = { ownership, counters: ownershipCounters(ownership, accumulator), countersEpoch: accumulator.assignmentEpoch, accumulator, clock };
+
+const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`);
+const keys = names.map((n) => SliceKey.fromApplicationKey(n));
+const handles = keys.map((k) => new SliceKeyHandle(context, k));
+const ownedCount = handles.filter((h) => h.isAssignedContinuously()).length;
+
+const baselineMap = new Map<string, number>(names.map((n, i) => [n, i]));
+let baselineSum = 0;
+
+const cases: readonly [string, (i: number) => unknown][] = [
+  [
+    'Map<string, number>.get + add (baseline)',
+    (i) => {
+      baselineSum += baselineMap.get(names[i & MASK]!)!;
+      return baselineSum;
+    },
+  ],
+  ['handle.isAssignedContinuously() (long-lived handle)', (i) => handles[i & MASK]!.isAssignedContinuously()],
+  [
+    'handle.incrementLoadBy(1) (long-lived handle)',
+    (i) => {
+      time[0]! += 0.001;
+      handles[i & MASK]!.incrementLoadBy(1);
+      return i;
+    },
+  ],
+  [
+    'createHandle + isAssignedContinuously + incrementLoadBy + close (per request)',
+    (i) => {
+      time[0]! += 0.001;
+      const h = new SliceKeyHandle(context, keys[i & MASK]!);
+      const owned = h.isAssignedContinuously();
+      h.incrementLoadBy(1);
+      h.close();
+      return owned;
+    },
+  ],
+];
+
+const best = new Map<string, Measurement>();
+for (let pass = 0; pass < 5; pass++) {
+  for (const [name, body] of cases) {
+    const m = measure(name, ITERATIONS, body);
+    const previous = best.get(name);
+    if (previous === undefined || m.nsPerOp < previous.nsPerOp) best.set(name, m);
+  }
+}
+const [baseline, ...others] = cases.map(([name]) => best.get(name)!);
+report(baseline!, others);
+console.log(`(sanity: ${ownedCount}/${KEYS} keys owned continuously, ${accumulator.attributedLoadTotal} attributed load units)`);
+
+// Allocation after gc, as in load-increment.bench.ts: a batch small enough for no scavenge, the
+// smallest heap growth of several rounds, and a control that allocates one object per call.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+function bytesPerCall(body: (i: number) => unknown, calls = 100_000): number {
+  let sink = 0;
+  let bytes = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 4; round++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < calls; i++) if (body(i) === undefined) sink++;
+    bytes = Math.min(bytes, (process.memoryUsage().heapUsed - before) / calls);
+  }
+  if (sink === -1) console.log('unreachable');
+  return bytes;
+}
+const ring: unknown[] = new Array<unknown>(1024).fill(undefined);
+const control = bytesPerCall((i) => (ring[i & 1023] = { i }));
+const continuityBytes = bytesPerCall(cases[1]![1]);
+const incrementBytes = bytesPerCall(cases[2]![1]);
+const requestBytes = bytesPerCall(cases[3]![1]);
+console.log(
+  `allocation after gc (bytes/call): isAssignedContinuously ${continuityBytes.toFixed(2)}, incrementLoadBy ${incrementBytes.toFixed(2)}, ` +
+    `whole request ${requestBytes.toFixed(1)} (the handle object itself); control allocating one object per call: ${control.toFixed(1)}`,
+);
