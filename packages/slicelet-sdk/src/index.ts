@@ -22,7 +22,7 @@ export { Slicelet, DEFAULT_DRAIN_TIMEOUT_MS } from './slicelet.js';
 export type { AssignmentEvent, AssignmentListener, DrainOptions, DrainResult, SliceletLifecycle } from './slicelet.js';
 export { resolveSliceletOptions, DEFAULT_SLICELET_WATCH_PORT, DEFAULT_SLICELET_WATCH_HOST } from './slicelet-options.js';
 export type { SliceletOptions, ResolvedSliceletOptions } from './slicelet-options.js';
-export { SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
+export { SliceKeyHandle, ownershipCounters, COARSE_TIME_INTERVAL_MS } from './slice-key-handle.js';
 export type { HandleContext } from './slice-key-handle.js';
 export {
   OwnershipSnapshot,

@@ -44,7 +44,7 @@ import { LoadAccumulator } from './load/load-accumulator.js';
 import { OwnershipSnapshot, diffOwnership, ownedSliceLoads } from './ownership.js';
 import { ReadinessProbe } from './readiness.js';
 import type { SliceLoadCounter } from './load/slice-load-counter.js';
-import { type HandleContext, SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
+import { COARSE_TIME_INTERVAL_MS, type HandleContext, SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
 import { type ResolvedSliceletOptions, type SliceletOptions, resolveSliceletOptions } from './slicelet-options.js';
 import { SliceletWatchServer } from './watch-server.js';
 
@@ -141,6 +141,7 @@ export class Slicelet extends EventEmitter {
   private readonly drainWaiters = new Set<DrainWaiter>();
   private draining: Promise<DrainResult> | undefined;
   private closing: Promise<void> | undefined;
+  private cancelTimeRefresh: (() => void) | undefined;
 
   private constructor(options: ResolvedSliceletOptions) {
     super();
@@ -156,7 +157,7 @@ export class Slicelet extends EventEmitter {
       counters: [],
       countersEpoch: this.accumulator.assignmentEpoch,
       accumulator: this.accumulator,
-      clock: options.clock,
+      nowMs: Float64Array.of(nowMs),
     };
     this.hub = new SubscriberHub({
       clock: options.clock,
@@ -184,6 +185,7 @@ export class Slicelet extends EventEmitter {
 
   private async startParts(): Promise<void> {
     const o = this.options;
+    this.refreshTime();
     this.readiness.start();
     if (o.watchPort !== 'disabled') {
       try {
@@ -331,12 +333,21 @@ export class Slicelet extends EventEmitter {
     this.phase = 'closed';
     for (const waiter of [...this.drainWaiters]) waiter.resolve({ kind: 'closed' });
     this.readiness.close();
+    this.cancelTimeRefresh?.();
+    this.cancelTimeRefresh = undefined;
     this.hub.close();
     await this.watch?.close();
     await this.watchServer?.close();
     this.context.counters = [];
     this.context.ownership = OwnershipSnapshot.EMPTY;
     this.log.info('slicelet stopped');
+  }
+
+  /** Refreshes the handles' coarse time now and every {@link COARSE_TIME_INTERVAL_MS} until close. */
+  private refreshTime(): void {
+    this.context.nowMs[0] = this.options.clock.nowMs();
+    if (this.phase === 'closed') return;
+    this.cancelTimeRefresh = this.options.clock.setTimer(COARSE_TIME_INTERVAL_MS, () => this.refreshTime());
   }
 
   /** The subscriber payload of one watch request: state, SQUID, loads, namespace (rebuilt every time). */

@@ -18,7 +18,12 @@ class Context implements HandleContext {
   counters: readonly SliceLoadCounter[] = [];
   countersEpoch = 0;
   readonly clock = new ManualClock(START_MS);
+  readonly nowMs = Float64Array.of(START_MS);
   readonly accumulator = new LoadAccumulator(START_MS);
+  advance(ms: number): void {
+    this.clock.advance(ms);
+    this.nowMs[0] = this.clock.nowMs();
+  }
   apply(a: Assignment, withCounters = true): void {
     this.accumulator.onAssignmentChanged(a.generation, ownedSliceLoads(a, A), this.clock.nowMs());
     this.ownership = OwnershipSnapshot.create(a, A);
@@ -126,7 +131,7 @@ describe('SliceKeyHandle', () => {
       c.apply(FIRST);
       const h = new SliceKeyHandle(c, key(0x10));
       h.incrementLoadBy(3);
-      c.clock.advance(1_000);
+      c.advance(1_000);
       assert.equal(c.accumulator.readLoad(c.clock.nowMs()).attributedLoads[0]!.primaryRateLoad, 3);
     });
   });
