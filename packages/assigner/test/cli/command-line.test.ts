@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { InvalidArgumentError } from '@dicer-ts/common';
+import { clusterUriFromLocation, helpText, parseCommandLine } from '../../src/cli/command-line.js';
+
+describe('parseCommandLine', () => {
+  it('returns help for --help', () => {
+    assert.deepEqual(parseCommandLine(['--help'], {}), { kind: 'help' });
+  });
+
+  it('applies no options of its own when nothing is given (the Assigner defaults apply)', () => {
+    const command = parseCommandLine([], {});
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    assert.equal(command.options.port, undefined);
+    assert.equal(command.options.store, 'memory');
+    assert.equal(command.logLevel, 'info');
+  });
+
+  it('reads flags', () => {
+    const command = parseCommandLine(
+      ['--port', '25000', '--config-dir', '/etc/dicer', '--debug-port', 'disabled', '--store-incarnation', '3', '--log-level', 'warn'],
+      {},
+    );
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    assert.equal(command.options.port, 25000);
+    assert.equal(command.options.targetConfigDirectory, '/etc/dicer');
+    assert.equal(command.options.debugPort, 'disabled');
+    assert.equal(command.options.storeIncarnation, 3n);
+    assert.equal(command.logLevel, 'warn');
+  });
+
+  it('reads environment variables, and a flag wins over its variable', () => {
+    const command = parseCommandLine(['--port', '1'], { DICER_ASSIGNER_PORT: '2', DICER_TARGET_CONFIG_DIR: '/cfg', DICER_DEBUG_PORT: '0' });
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    assert.equal(command.options.port, 1);
+    assert.equal(command.options.targetConfigDirectory, '/cfg');
+    assert.equal(command.options.debugPort, 0);
+  });
+
+  it('rejects an unknown flag', () => {
+    assert.throws(() => parseCommandLine(['--nope'], {}), InvalidArgumentError);
+  });
+
+  it('rejects a bad port naming the flag', () => {
+    assert.throws(() => parseCommandLine(['--port', 'abc'], {}), /--port must be an integer, got "abc"/);
+    assert.throws(() => parseCommandLine(['--port', '70000'], {}), /--port must be from 0 to 65535, got 70000/);
+  });
+
+  it('rejects the etcd store until issue #5', () => {
+    assert.throws(() => parseCommandLine(['--store', 'etcd'], {}), /issue #5/);
+  });
+
+  it('needs --tls-cert and --tls-key together', () => {
+    assert.throws(() => parseCommandLine(['--tls-cert', '/x.pem'], {}), /--tls-cert and --tls-key must be given together/);
+  });
+
+  it('takes the cluster URI from LOCATION as Dicer does', () => {
+    const uri = 'kubernetes-cluster:test-env1/cloud-provider1/domain1/region1/cluster-type1/01';
+    const command = parseCommandLine([], { LOCATION: JSON.stringify({ kubernetes_cluster_uri: uri }) });
+    assert.equal(command.kind === 'run' && command.options.clusterUri, uri);
+  });
+});
+
+describe('clusterUriFromLocation', () => {
+  it('treats a value with an unknown field as absent', () => {
+    assert.equal(clusterUriFromLocation(JSON.stringify({ kubernetes_cluster_uri: 'x', other: 1 })), undefined);
+  });
+
+  it('treats bad JSON as absent', () => {
+    assert.equal(clusterUriFromLocation('{'), undefined);
+  });
+});
+
+describe('helpText', () => {
+  it('lists every flag with its environment variable', () => {
+    const text = helpText();
+    for (const flag of ['--port', '--config-dir', '--store', '--debug-port', '--tls-cert', '--tls-client-ca']) assert.ok(text.includes(flag), flag);
+    assert.ok(text.includes('[DICER_ASSIGNER_PORT]'));
+  });
+});
