@@ -25,3 +25,9 @@ export async function createEtcdStore(endpoints: readonly string[], logger: Logg
   }
   return assignerModule.EtcdStore.create({ etcd: { endpoints }, storeIncarnation: 2n, logger });
 }
+
+/** Whether `@dicer-ts/assigner` exports the etcd store. */
+export async function etcdStoreAvailable(): Promise<boolean> {
+  const assignerModule = (await import('@dicer-ts/assigner')) as unknown as EtcdStoreModule;
+  return assignerModule.EtcdStore !== undefined;
+}
