@@ -71,6 +71,8 @@ export interface ClerkStatus {
   readonly consecutiveFailures: number;
   /** When a watch request was last answered (clock ms), if ever. */
   readonly lastSuccessAtMs: number | undefined;
+  /** Watch requests sent. */
+  readonly watchRequestsTotal: number;
   /** Watch failures seen (sampled every `monitorIntervalMs` and on each `status()` call). */
   readonly watchFailuresTotal: number;
   /** Times the watch went from answering to failing. */
@@ -297,6 +299,7 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
       watchAddress: watch.address,
       consecutiveFailures: watch.consecutiveFailures,
       lastSuccessAtMs: watch.lastSuccessAtMs,
+      watchRequestsTotal: stats.watchRequestsTotal,
       watchFailuresTotal: stats.watchFailuresTotal,
       outagesTotal: stats.outagesTotal,
       addressSwitchesTotal: stats.addressSwitchesTotal,

@@ -24,6 +24,8 @@ import type { ResolvedClerkOptions } from './clerk-options.js';
 
 /** Watch health counters; `…Total` fields only grow. */
 export interface WatchRotationStats {
+  /** Watch requests sent (exact: counted as each request is built). */
+  readonly watchRequestsTotal: number;
   /** Watch failures seen (sampled: failures between two samples that a success hides are missed). */
   readonly watchFailuresTotal: number;
   /** Times the watch went from answering to failing. */
@@ -33,6 +35,9 @@ export interface WatchRotationStats {
 }
 
 let clerkCount = 0;
+
+/** A Clerk's subscriber payload: empty `clerk_fields` (protocol.md §5). */
+const CLERK_SUBSCRIBER = { kind: 'clerk' } as const;
 
 /** Drives the watch of one Clerk over its addresses. */
 export class WatchRotation {
@@ -46,6 +51,7 @@ export class WatchRotation {
   private switchesSinceSuccess = 0;
   private lastFailures = 0;
   private wasConnected = true;
+  private watchRequestsTotal = 0;
   private watchFailuresTotal = 0;
   private outagesTotal = 0;
   private addressSwitchesTotal = 0;
@@ -73,6 +79,7 @@ export class WatchRotation {
   stats(): WatchRotationStats {
     this.sample();
     return {
+      watchRequestsTotal: this.watchRequestsTotal,
       watchFailuresTotal: this.watchFailuresTotal,
       outagesTotal: this.outagesTotal,
       addressSwitchesTotal: this.addressSwitchesTotal,
@@ -139,7 +146,11 @@ export class WatchRotation {
       address: o.watchAddresses[this.addressIndex] as string,
       target: o.target,
       subscriberDebugName: this.debugName,
-      subscriber: () => ({ kind: 'clerk' }),
+      // Called once per request, so it also counts them.
+      subscriber: () => {
+        this.watchRequestsTotal++;
+        return CLERK_SUBSCRIBER;
+      },
       onAssignment: this.onAssignment,
       clock: o.clock,
       random: o.random,
