@@ -8,6 +8,7 @@ import {
   type Assignment,
   Generation,
   ManualClock,
+  Slice,
   SliceKey,
   SliceSet,
   Target,
@@ -122,6 +123,31 @@ describe('Slicelet against the Assigner', function () {
         return latest !== undefined && latest.sliceAssignments.some((sa) => (sa.primaryRateLoad ?? 0) > 0);
       },
       { description: 'the Assigner recording the reported load', timeoutMs: 20_000, intervalMs: 50 },
+    );
+  });
+
+  it('reports a hot key, which the Assigner isolates in a slice of its own', async () => {
+    assigner = await startTestAssigner();
+    const group = [await startSlicelet(1), await startSlicelet(2)];
+    await settled(group);
+    const hot = SliceKey.fromApplicationKey('celebrity');
+    const cold = Array.from({ length: 50 }, (_, i) => SliceKey.fromApplicationKey(`user-${i}`));
+    const a = assigner;
+    await eventually(
+      () => {
+        // Load goes to whichever Slicelet owns the key now, as a server would route it.
+        for (const s of group) {
+          const h = s.createHandle(hot);
+          if (h.isAssignedContinuously()) h.incrementLoadBy(50_000);
+          for (const k of cold) {
+            const c = s.createHandle(k);
+            if (c.isAssignedContinuously()) c.incrementLoadBy(100);
+          }
+        }
+        const latest = a.generatorSnapshots()[0]?.latestAssignment;
+        return latest?.sliceAssignments.some((sa) => sa.slice.equals(Slice.singleKey(hot)));
+      },
+      { description: 'a single-key slice for the hot key', timeoutMs: 20_000, intervalMs: 50 },
     );
   });
 
