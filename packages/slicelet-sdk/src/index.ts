@@ -1,5 +1,18 @@
-/** @packageDocumentation The slicelet-sdk package of dicer-ts (being built). */
-export {};
+/**
+ * @packageDocumentation
+ * The Slicelet SDK of dicer-ts: embedded in each server of a sharded service, it learns which keys
+ * this pod owns from the Assigner, answers per-request ownership checks, reports load and hot keys,
+ * serves the assignment to Clerks and drains gracefully (guide: docs/slicelet.md).
+ *
+ * @example
+ * ```ts
+ * const slicelet = await Slicelet.start({ target: 'demo-cache', assigner: 'dicer-assigner:24500', port: 8080 });
+ * slicelet.on('assignment', ({ added, removed }) => { warm(added); drop(removed); });
+ * const handle = slicelet.createHandle(SliceKey.fromApplicationKey('user-42'));
+ * if (handle.isAssignedContinuously()) handle.incrementLoadBy(1);
+ * process.once('SIGTERM', () => void slicelet.drain({ timeoutMs: 25_000 }));
+ * ```
+ */
 
 // Load accounting (area: Slicelet load accounting, issue #6): per-slice EWMA rates, the top-keys
 // sketch and the load accumulator whose report fills the heartbeat's SliceLoadP fields.
