@@ -296,3 +296,16 @@ export class PreferredAssignerDriver {
     );
   }
 }
+
+/**
+ * A standby's answer to every Watch (store-ha §1.2 step 2): `KnownGeneration(EMPTY)`, the suggested
+ * timeout, and a redirect to the preferred Assigner (empty when none is known, so the client picks
+ * a replica). No target validation or config lookup happens on a standby.
+ */
+export function standbyWatchReply(redirectUri: string | undefined, suggestedRpcTimeoutMs: number): proto.ClientResponseP {
+  return proto.create(proto.ClientResponsePSchema, {
+    syncAssignmentState: { state: { case: 'knownGeneration', value: Generation.EMPTY.toProto() } },
+    suggestedRpcTimeoutMillis: BigInt(Math.round(suggestedRpcTimeoutMs)),
+    redirect: redirectUri === undefined ? {} : { address: redirectUri },
+  });
+}
