@@ -25,6 +25,7 @@ import {
   type TargetConfig,
 } from './core/target-config.js';
 import type { Store } from './store/store.js';
+import type { PreferredAssignerDriver } from './service/preferred-assigner-driver.js';
 
 /** Dicer's Assigner port (`databricks.dicer.assigner.rpc.port`). */
 export const DEFAULT_ASSIGNER_PORT = 24500;
@@ -103,6 +104,13 @@ export interface AssignerOptions {
   readonly store?: 'memory' | Store;
   /** Incarnation of the in-memory store; must be loose (0 or odd). @default 0n */
   readonly storeIncarnation?: bigint;
+  /**
+   * Preferred-assigner mode (issue #5): a started driver (`dicer-assigner --preferred-assigner
+   * enabled` makes one). The Assigner serves its Heartbeat RPC, generates only while preferred, and
+   * as a standby answers every Watch with a redirect to the preferred Assigner; `close()` abdicates
+   * first. The caller closes the driver after the Assigner. @default undefined (mode disabled)
+   */
+  readonly preferredAssigner?: PreferredAssignerDriver | undefined;
   /** The Assigner's own cluster URI (Dicer's `LOCATION`), for override selection and target normalization. @default none */
   readonly clusterUri?: string | undefined;
   /** Debug page and `/metrics` port; 0 picks a free port; `'disabled'` turns it off. @default 7777 */
@@ -146,6 +154,7 @@ export interface ResolvedAssignerOptions {
   readonly targets: Readonly<Record<string, TargetConfig>>;
   readonly store: 'memory' | Store;
   readonly storeIncarnation: bigint;
+  readonly preferredAssigner: PreferredAssignerDriver | undefined;
   readonly clusterUri: string | undefined;
   readonly debugPort: number | 'disabled';
   readonly debugHost: string;
@@ -264,6 +273,7 @@ export function resolveAssignerOptions(options: AssignerOptions = {}): ResolvedA
     targets: Object.freeze(targets),
     store,
     storeIncarnation,
+    preferredAssigner: options.preferredAssigner,
     clusterUri: options.clusterUri || undefined,
     debugPort,
     debugHost: options.debugHost ?? DEFAULT_DEBUG_HOST,

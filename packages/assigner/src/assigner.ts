@@ -8,7 +8,7 @@
  * @see store-ha.md §1.1–1.4
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { type Logger, MAX_MESSAGE_BYTES, UnavailableError, componentLogger } from '@dicer-ts/common';
+import { type Logger, MAX_MESSAGE_BYTES, PREFERRED_ASSIGNER_SERVICE_DEFINITION, UnavailableError, componentLogger } from '@dicer-ts/common';
 import { type AssignerOptions, type ResolvedAssignerOptions, resolveAssignerOptions } from './assigner-options.js';
 import { DebugServer } from './debug/debug-server.js';
 import { type DebugSnapshot, toDebugTarget } from './debug/debug-snapshot.js';
@@ -16,7 +16,7 @@ import { AssignerMetrics } from './debug/metrics.js';
 import { TargetConfigProvider } from './service/target-config-provider.js';
 import { TargetRegistry } from './service/target-registry.js';
 import type { GeneratorSnapshot } from './service/generator-driver.js';
-import { RAW_ASSIGNMENT_SERVICE_DEFINITION, createWatchService } from './service/watch-service.js';
+import { RAW_ASSIGNMENT_SERVICE_DEFINITION, type WatchServiceOptions, createWatchService } from './service/watch-service.js';
 import { InMemoryStore } from './store/in-memory-store.js';
 import type { Store } from './store/store.js';
 
@@ -119,6 +119,8 @@ export class Assigner {
       sliceletSuggestedRpcTimeoutMs: resolved.sliceletSuggestedRpcTimeoutMs,
       clerkSuggestedRpcTimeoutMs: resolved.clerkSuggestedRpcTimeoutMs,
       maxParkedCallsPerTarget: resolved.maxParkedCallsPerTarget,
+      // Preferred-assigner mode (issue #5): the preferred Assigner names itself in every reply.
+      ...(resolved.preferredAssigner === undefined ? {} : { redirectAddress: () => resolved.preferredAssigner?.self.uri }),
     });
     configs.on('change', ({ changed, removed }) => {
       for (const name of [...changed, ...removed]) targets.removeByName(name, 'TARGET_CONFIG_CHANGE');
@@ -130,8 +132,23 @@ export class Assigner {
     });
     server.addService(
       RAW_ASSIGNMENT_SERVICE_DEFINITION,
-      createWatchService({ configs, targets, metrics, logger: resolved.logger, clusterUri: resolved.clusterUri }),
+      createWatchService({
+        configs,
+        targets,
+        metrics,
+        logger: resolved.logger,
+        clusterUri: resolved.clusterUri,
+        standby: standbyView(resolved),
+      }),
     );
+    // Preferred-assigner mode (issue #5): Heartbeat RPC on the same port; generators only while preferred.
+    const preferredAssigner = resolved.preferredAssigner;
+    if (preferredAssigner !== undefined) {
+      server.addService(PREFERRED_ASSIGNER_SERVICE_DEFINITION, preferredAssigner.heartbeatService());
+      preferredAssigner.onRoleChange((role) => {
+        if (role.role === 'standby') for (const name of configs.names()) targets.removeByName(name, 'PREFERRED_ASSIGNER_CHANGE');
+      });
+    }
     const credentials =
       resolved.tls === undefined
         ? ServerCredentials.createInsecure()
@@ -235,6 +252,8 @@ export class Assigner {
   }
 
   private async doClose(): Promise<void> {
+    // Preferred-assigner mode (issue #5): hand over before draining (store-ha §3.6).
+    await this.options.preferredAssigner?.terminate();
     this.configs.close();
     this.targets.close();
     await new Promise<void>((resolve) => {
@@ -254,4 +273,16 @@ export class Assigner {
 
 function bracketIpv6(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The Watch service's view of the preferred-assigner role (issue #5): `undefined` while this
+ * Assigner serves (mode disabled, or preferred), else where to redirect clients.
+ */
+function standbyView(resolved: ResolvedAssignerOptions): WatchServiceOptions['standby'] {
+  const driver = resolved.preferredAssigner;
+  if (driver === undefined) return undefined;
+  const suggestedRpcTimeoutMs = (kind: 'slicelet' | 'clerk') =>
+    kind === 'clerk' ? resolved.clerkSuggestedRpcTimeoutMs : resolved.sliceletSuggestedRpcTimeoutMs;
+  return () => (driver.role.role === 'standby' ? { redirectUri: driver.role.redirectUri, suggestedRpcTimeoutMs } : undefined);
 }

@@ -34,6 +34,8 @@ export interface TargetRegistryOptions {
   readonly clerkSuggestedRpcTimeoutMs: number;
   /** Most parked calls per target. */
   readonly maxParkedCallsPerTarget: number;
+  /** Redirect of every reply (preferred-assigner mode, issue #5: our own URI). @default none */
+  readonly redirectAddress?: (() => string | undefined) | undefined;
 }
 
 /** A target's generator and hub. */
@@ -86,7 +88,7 @@ export class TargetRegistry {
   }
 
   /** Shuts down every generator of targets named `name` (configs are keyed by name). */
-  removeByName(name: string, reason: 'TARGET_CONFIG_CHANGE' | 'SHUTDOWN'): void {
+  removeByName(name: string, reason: 'TARGET_CONFIG_CHANGE' | 'SHUTDOWN' | 'PREFERRED_ASSIGNER_CHANGE'): void {
     for (const [key, generator] of this.generators) {
       if (generator.target.name === name) this.remove(key, generator, reason);
     }
@@ -140,6 +142,7 @@ export class TargetRegistry {
           logger: componentLogger(this.options.logger, 'subscriber-hub', { target: key }),
           suggestedRpcTimeoutMs: (kind) => (kind === 'clerk' ? clerkSuggestedRpcTimeoutMs : sliceletSuggestedRpcTimeoutMs),
           maxParkedCalls: this.options.maxParkedCallsPerTarget,
+          ...(this.options.redirectAddress === undefined ? {} : { redirectAddress: this.options.redirectAddress }),
         }),
       };
       this.hubs.set(key, entry);

@@ -37,6 +37,7 @@ import type { AssignerMetrics } from '../debug/metrics.js';
 import { targetLabels } from '../debug/metrics.js';
 import type { TargetConfigProvider } from './target-config-provider.js';
 import type { TargetRegistry } from './target-registry.js';
+import { standbyWatchReply } from './preferred-assigner-driver.js';
 
 /** What the Watch handler needs. */
 export interface WatchServiceOptions {
@@ -46,6 +47,11 @@ export interface WatchServiceOptions {
   readonly logger: Logger;
   /** The Assigner's own cluster URI: requests for a Kubernetes target in it drop the cluster. */
   readonly clusterUri?: string | undefined;
+  /**
+   * Preferred-assigner mode (issue #5): the current role. A standby answers every parsed request at
+   * once with `KnownGeneration(EMPTY)` and a redirect to the preferred Assigner (store-ha §1.2).
+   */
+  readonly standby?: (() => { readonly redirectUri: string | undefined; readonly suggestedRpcTimeoutMs: (kind: 'slicelet' | 'clerk') => number } | undefined) | undefined;
 }
 
 /** Handlers of `dicer.AssignmentService` taking the raw request bytes. */
@@ -120,6 +126,11 @@ export function createWatchService(options: WatchServiceOptions): RawAssignmentS
         throw new WatchFailure('INVALID_REQUEST', err);
       }
       metrics.watchRequests.inc({ ...targetLabels(request.target), subscriberType: request.subscriber.kind });
+      const standby = options.standby?.();
+      if (standby !== undefined) {
+        callback(null, standbyWatchReply(standby.redirectUri, standby.suggestedRpcTimeoutMs(request.subscriber.kind)));
+        return;
+      }
       const config = options.configs.get(request.target.name);
       if (config === undefined) throw new WatchFailure('NO_CONFIG', new NotFoundError(`Unknown target: ${request.target}`));
       const entry = options.targets.getOrCreate(request.target, config);
