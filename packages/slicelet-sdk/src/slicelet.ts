@@ -293,14 +293,28 @@ export class Slicelet extends EventEmitter {
     const previous = this.watch;
     this.watch = this.startWatch(previous?.latestAssignment ?? this.latestAssignment);
     await previous?.close();
+    const deadlineMs = this.options.clock.nowMs() + timeoutMs;
     const result = await this.waitUntilMoved(timeoutMs);
     if (result.kind !== 'closed') {
-      // Let listeners see the removal before the Slicelet stops.
-      await this.delivering;
+      // Let listeners see the removal before the Slicelet stops, within what is left of the timeout.
+      await this.atMost(this.delivering, deadlineMs - this.options.clock.nowMs());
       this.log.info({ result: result.kind }, 'drain finished');
       await this.close();
     }
     return result;
+  }
+
+  /** Resolves when `promise` settles or `ms` passed on the clock, whichever is first; never rejects. */
+  private atMost(promise: Promise<void> | undefined, ms: number): Promise<void> {
+    if (promise === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const cancel = this.options.clock.setTimer(Math.max(0, ms), resolve);
+      const done = (): void => {
+        cancel();
+        resolve();
+      };
+      promise.then(done, done);
+    });
   }
 
   private waitUntilMoved(timeoutMs: number): Promise<DrainResult> {

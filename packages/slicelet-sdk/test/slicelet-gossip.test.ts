@@ -3,7 +3,7 @@
  * Clerk's request to the Slicelet's own Watch server, and the lifecycle edges (close, drain).
  */
 import assert from 'node:assert/strict';
-import { ClosedError, Generation, SliceKey, SliceSet, createDefaultLogger } from '@dicer-ts/common';
+import { ClosedError, Generation, ManualClock, SliceKey, SliceSet, createDefaultLogger } from '@dicer-ts/common';
 import { eventually, freePort } from '@dicer-ts/test-harness';
 import { afterEach, describe, it } from 'mocha';
 import { type AssignmentEvent, Slicelet } from '../src/slicelet.js';
@@ -21,7 +21,7 @@ describe('Slicelet without a reachable Assigner', () => {
     client = undefined;
   });
 
-  async function start(): Promise<Slicelet> {
+  async function start(clock?: ManualClock): Promise<Slicelet> {
     // A free port nobody listens on: every watch request fails and is retried with backoff.
     slicelet = await Slicelet.start({
       target: 'softstore',
@@ -32,6 +32,7 @@ describe('Slicelet without a reachable Assigner', () => {
       watchPort: 0,
       watchHost: '127.0.0.1',
       logger: createDefaultLogger('silent'),
+      ...(clock === undefined ? {} : { clock }),
     });
     client = new RawWatchClient(`127.0.0.1:${slicelet.watchPort}`);
     return slicelet;
@@ -95,6 +96,26 @@ describe('Slicelet without a reachable Assigner', () => {
     await s.close();
     assert.deepEqual(await draining, { kind: 'closed' });
     assert.equal(s.assignedSlices().length, 0);
+  });
+
+  it('does not wait past its timeout for a listener that never returns', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const s = await start(clock);
+    s.on('assignment', () => new Promise<void>(() => undefined));
+    const other = squidOf('other');
+    const gossip = (number: bigint, owner: typeof other): void =>
+      void client!.call(clerkRequest('softstore', { knownAssignment: assignmentOf(1n, number, [{ low: undefined, owners: [owner] }]).toDiff(Generation.EMPTY).toProto() }));
+    gossip(42n, s.squid);
+    await eventually(() => s.assignedSlices().length === 1, { description: 'slices owned' });
+    let settled = false;
+    const draining = s.drain({ timeoutMs: 1_000 }).finally(() => (settled = true));
+    gossip(43n, other);
+    await eventually(() => s.assignedSlices().length === 0, { description: 'slices moved' });
+    // The first event's listener never returns, so the drain waits for it until the timeout.
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false);
+    clock.advance(1_000);
+    assert.deepEqual(await draining, { kind: 'moved' });
   });
 
   it('rejects a bad drain timeout', async () => {
