@@ -46,13 +46,13 @@ export interface SliceletOptions {
    */
   readonly port?: number;
   /** This pod's host name or IP (Dicer: `POD_IP`); also the last part of the debug name. @default os.hostname() */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** The whole resource address instead of `host` + `port`, e.g. `'http://10.0.0.5:8080'`. @default `https://<host>:<port>` */
   readonly selfAddress?: string;
   /** UUID of this incarnation (Dicer: `POD_UID`). @default a random UUID */
-  readonly uuid?: string;
+  readonly uuid?: string | undefined;
   /** The pod's Kubernetes namespace, reported in every heartbeat (Dicer: `NAMESPACE`). @default '' */
-  readonly kubernetesNamespace?: string;
+  readonly kubernetesNamespace?: string | undefined;
   /** Port of this Slicelet's own Watch server for Clerks; 0 picks a free port; `'disabled'` runs none. @default 24510 */
   readonly watchPort?: number | 'disabled';
   /** Interface the Watch server binds. @default '0.0.0.0' */
