@@ -200,7 +200,9 @@ export class Slicelet extends EventEmitter {
           logger: this.log,
         });
       } catch (err) {
+        this.phase = 'closed';
         this.readiness.close();
+        this.cancelTimeRefresh?.();
         this.hub.close();
         throw err;
       }

@@ -3,7 +3,7 @@
  * Clerk's request to the Slicelet's own Watch server, and the lifecycle edges (close, drain).
  */
 import assert from 'node:assert/strict';
-import { ClosedError, Generation, ManualClock, SliceKey, SliceSet, createDefaultLogger } from '@dicer-ts/common';
+import { ClosedError, Generation, ManualClock, SliceKey, SliceSet, UnavailableError, createDefaultLogger } from '@dicer-ts/common';
 import { eventually, freePort } from '@dicer-ts/test-harness';
 import { afterEach, describe, it } from 'mocha';
 import { type AssignmentEvent, Slicelet } from '../src/slicelet.js';
@@ -116,6 +116,14 @@ describe('Slicelet without a reachable Assigner', () => {
     assert.equal(settled, false);
     clock.advance(1_000);
     assert.deepEqual(await draining, { kind: 'moved' });
+  });
+
+  it('fails to start with UnavailableError when its Watch port is taken', async () => {
+    const s = await start();
+    await assert.rejects(
+      Slicelet.start({ target: 'softstore', assigner: '127.0.0.1:1', port: 9101, host: '127.0.0.1', watchHost: '127.0.0.1', watchPort: s.watchPort!, logger: createDefaultLogger('silent') }),
+      (err: unknown) => err instanceof UnavailableError && /cannot listen on 127\.0\.0\.1:/.test(err.message),
+    );
   });
 
   it('rejects a bad drain timeout', async () => {
