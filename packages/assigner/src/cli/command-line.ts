@@ -18,6 +18,7 @@ import {
   DEFAULT_DEBUG_HOST,
   DEFAULT_DEBUG_PORT,
 } from '../assigner-options.js';
+import { HIGH_AVAILABILITY_FLAGS, type EtcdRunConfig, parseEtcdRunConfig } from './high-availability-options.js';
 
 /** Exit code for a usage error. */
 export const EXIT_USAGE = 2;
@@ -31,7 +32,13 @@ export type CliLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal
 export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
-  | { readonly kind: 'run'; readonly options: AssignerOptions; readonly logLevel: CliLogLevel };
+  | {
+      readonly kind: 'run';
+      readonly options: AssignerOptions;
+      readonly logLevel: CliLogLevel;
+      /** With `--store etcd` (issue #5): how to reach etcd and the preferred-assigner settings. */
+      readonly etcd?: EtcdRunConfig | undefined;
+    };
 
 /** One flag: its name, value placeholder, environment variable and help text. */
 interface FlagSpec {
@@ -46,8 +53,10 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'host', value: 'ADDR', env: 'DICER_ASSIGNER_HOST', help: `interface for the gRPC port (default ${DEFAULT_ASSIGNER_HOST})` },
   { name: 'config-dir', value: 'DIR', env: 'DICER_TARGET_CONFIG_DIR', help: 'directory of <target>.textproto / <target>.json target configs, reloaded on change' },
   { name: 'advanced-config-dir', value: 'DIR', env: 'DICER_ADVANCED_TARGET_CONFIG_DIR', help: 'directory of AdvancedTargetConfigP files with the same names' },
-  { name: 'store', value: 'KIND', env: 'DICER_STORE', help: "assignment store: 'memory' (default; 'etcd' arrives with issue #5)" },
-  { name: 'store-incarnation', value: 'N', env: 'DICER_STORE_INCARNATION', help: 'store incarnation; loose (0 or odd) for memory (default 0)' },
+  { name: 'store', value: 'KIND', env: 'DICER_STORE', help: "assignment store: 'memory' (default) or 'etcd' (durable; see docs/operations.md)" },
+  { name: 'store-incarnation', value: 'N', env: 'DICER_STORE_INCARNATION', help: 'store incarnation; loose (0 or odd) for memory (default 0), even for etcd' },
+  // The etcd store and preferred-assigner flags (issue #5).
+  ...HIGH_AVAILABILITY_FLAGS,
   { name: 'cluster-uri', value: 'URI', env: 'DICER_CLUSTER_URI', help: "this Assigner's cluster (kubernetes-cluster:…); also read from LOCATION as Dicer does" },
   { name: 'debug-port', value: 'N', env: 'DICER_DEBUG_PORT', help: `debug page and /metrics port (default ${DEFAULT_DEBUG_PORT}; 0 = any; 'disabled' = off)` },
   { name: 'debug-host', value: 'ADDR', env: 'DICER_DEBUG_HOST', help: `interface for the debug port (default ${DEFAULT_DEBUG_HOST}, loopback only)` },
@@ -140,8 +149,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   };
 
   const store = get('store') ?? 'memory';
-  if (store === 'etcd') throw new InvalidArgumentError("--store etcd is not available yet (issue #5); use --store memory");
-  if (store !== 'memory') throw new InvalidArgumentError(`--store must be memory, got ${JSON.stringify(store)}`);
+  if (store !== 'memory' && store !== 'etcd') throw new InvalidArgumentError(`--store must be memory or etcd, got ${JSON.stringify(store)}`);
+  const portText = get('port');
+  const etcd = store === 'etcd' ? parseEtcdRunConfig(get, env, portText === undefined ? DEFAULT_ASSIGNER_PORT : parseInteger('port', portText, 0, 65535)) : undefined;
+  if (etcd === undefined && get('preferred-assigner') === 'enabled') throw new InvalidArgumentError('--preferred-assigner enabled needs --store etcd');
 
   const tlsCert = get('tls-cert');
   const tlsKey = get('tls-key');
@@ -171,8 +182,9 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     ...(get('host') === undefined ? {} : { host: get('host') as string }),
     targetConfigDirectory: get('config-dir'),
     advancedTargetConfigDirectory: get('advanced-config-dir'),
-    store: 'memory',
-    ...(incarnation === undefined ? {} : { storeIncarnation: BigInt(parseInteger('store-incarnation', incarnation, 0, Number.MAX_SAFE_INTEGER)) }),
+    // With --store etcd the caller passes the EtcdStore instance (which carries the incarnation).
+    ...(etcd !== undefined ? {} : { store: 'memory' as const }),
+    ...(incarnation === undefined || etcd !== undefined ? {} : { storeIncarnation: BigInt(parseInteger('store-incarnation', incarnation, 0, Number.MAX_SAFE_INTEGER)) }),
     clusterUri: get('cluster-uri') ?? clusterUriFromLocation(env['LOCATION']),
     ...(debugPort === undefined ? {} : { debugPort: debugPort === 'disabled' ? 'disabled' : parseInteger('debug-port', debugPort, 0, 65535) }),
     ...(get('debug-host') === undefined ? {} : { debugHost: get('debug-host') as string }),
@@ -188,5 +200,5 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     ...(unhealthy === undefined ? {} : { unhealthyTimeoutMs: parseInteger('unhealthy-timeout-ms', unhealthy, 0, 86_400_000) }),
     ...(minInterval === undefined ? {} : { minGenerationIntervalMs: parseInteger('min-generation-interval-ms', minInterval, 0, 86_400_000) }),
   };
-  return { kind: 'run', options, logLevel };
+  return { kind: 'run', options, logLevel, etcd };
 }

@@ -9,6 +9,8 @@ import { pino } from 'pino';
 import { isDicerError } from '@dicer-ts/common';
 import { Assigner } from '../assigner.js';
 import { EXIT_FAILURE, EXIT_USAGE, helpText, parseCommandLine, type CliCommand } from './command-line.js';
+import { runBootstrapCommand } from './bootstrap-command.js';
+import { type EtcdBackends, startEtcdBackends } from './high-availability-options.js';
 
 function packageVersion(): string {
   try {
@@ -20,6 +22,11 @@ function packageVersion(): string {
 }
 
 async function main(): Promise<void> {
+  // `dicer-assigner bootstrap …` initialises the etcd namespaces (issue #5).
+  if (process.argv[2] === 'bootstrap') {
+    process.exitCode = await runBootstrapCommand(process.argv.slice(3), process.env, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+    return;
+  }
   let command: CliCommand;
   try {
     command = parseCommandLine(process.argv.slice(2), process.env);
@@ -38,9 +45,17 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: command.logLevel });
   let assigner: Assigner;
+  let backends: EtcdBackends | undefined;
   try {
-    assigner = await Assigner.start({ ...command.options, logger });
+    // --store etcd (issue #5): connect, check the bootstrap, start the preferred-assigner driver.
+    if (command.etcd !== undefined) backends = await startEtcdBackends(command.etcd, logger);
+    assigner = await Assigner.start({
+      ...command.options,
+      ...(backends === undefined ? {} : { store: backends.store, preferredAssigner: backends.preferredAssigner }),
+      logger,
+    });
   } catch (err) {
+    await backends?.close();
     logger.fatal({ err: isDicerError(err) ? err.message : err }, 'assigner failed to start');
     process.stderr.write(`dicer-assigner: ${(err as Error).message}\n`);
     process.exitCode = EXIT_FAILURE;
@@ -51,15 +66,18 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    assigner.close().then(
-      () => {
-        process.exitCode = 0;
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        process.exitCode = EXIT_FAILURE;
-      },
-    );
+    assigner
+      .close()
+      .then(() => backends?.close())
+      .then(
+        () => {
+          process.exitCode = 0;
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          process.exitCode = EXIT_FAILURE;
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -48,8 +48,19 @@ describe('parseCommandLine', () => {
     assert.throws(() => parseCommandLine(['--port', '70000'], {}), /--port must be from 0 to 65535, got 70000/);
   });
 
-  it('rejects the etcd store until issue #5', () => {
-    assert.throws(() => parseCommandLine(['--store', 'etcd'], {}), /issue #5/);
+  it('needs an even incarnation and endpoints for the etcd store (#5)', () => {
+    assert.throws(() => parseCommandLine(['--store', 'etcd'], {}), /--store etcd needs --store-incarnation/);
+    assert.throws(() => parseCommandLine(['--store', 'etcd', '--store-incarnation', '3'], {}), /must be even and positive/);
+    assert.throws(() => parseCommandLine(['--store', 'etcd', '--store-incarnation', '2'], {}), /--etcd-endpoints is required/);
+    assert.throws(() => parseCommandLine(['--preferred-assigner', 'enabled'], {}), /needs --store etcd/);
+    const cmd = parseCommandLine(
+      ['--store', 'etcd', '--store-incarnation', '2', '--etcd-endpoints', 'http://127.0.0.1:2379', '--preferred-assigner', 'enabled'],
+      { POD_IP: '10.0.0.7', POD_UID: '123e4567-e89b-42d3-a456-426614174000' },
+    );
+    assert.equal(cmd.kind, 'run');
+    const etcd = (cmd as { etcd?: { storeIncarnation: bigint; preferredAssigner?: { self: { uri: string } } } }).etcd;
+    assert.equal(etcd?.storeIncarnation, 2n);
+    assert.equal(etcd?.preferredAssigner?.self.uri, 'https://10.0.0.7:24500');
   });
 
   it('needs --tls-cert and --tls-key together', () => {
