@@ -215,6 +215,22 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
   }
 
   /**
+   * {@link Clerk.getStubForKey} for `SliceKey.fromApplicationKey(applicationKey)`, without making
+   * the SliceKey: FarmHash into registers and the table's prefix search, so nothing is allocated
+   * (for ASCII strings of up to 85 characters).
+   *
+   * @throws {ClosedError} after {@link Clerk.close}.
+   */
+  getStubForApplicationKey(applicationKey: string | Uint8Array): Stub | undefined {
+    this.checkOpen();
+    const table = this.table;
+    if (table === undefined) return undefined;
+    const replicas = table.slices.entries[table.slices.lookupIndexForApplicationKey(applicationKey)]?.replicas;
+    if (replicas === undefined) return undefined;
+    return this.stubs.get(replicas[pickReplicaIndex(this.selection, replicas, this.random)] as RoutedResource);
+  }
+
+  /**
    * The address of the resource chosen for `key` (one replica choice, as `getStubForKey` makes),
    * or undefined before the first assignment.
    *

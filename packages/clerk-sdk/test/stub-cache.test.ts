@@ -76,15 +76,26 @@ describe('StubCache', () => {
     const stubA = cache.get(a);
     cache.get(b);
     clock.advance(40_000);
-    cache.get(a); // use refreshes a
+    cache.purgeStale(); // the monitor tick: nothing idle for 60 s yet
+    assert.equal(closed.length, 0);
+    cache.get(a); // a used in this period
     clock.advance(30_000);
     cache.purgeStale();
     assert.deepEqual(closed.map((s) => s.uri), ['http://b:8080']);
     assert.equal(cache.get(a), stubA);
-    clock.advance(60_001);
-    const fresh = cache.get(a);
-    assert.notEqual(fresh, stubA);
+    clock.advance(60_000);
+    cache.purgeStale();
     assert.equal(stubA.closed, true);
+    assert.notEqual(cache.get(a), stubA);
+  });
+
+  it('keeps every stub when the idle expiry is 0', () => {
+    const clock = new ManualClock(0);
+    const { cache, closed } = makeCache({ idleMs: 0, clock });
+    cache.get(resource('a'));
+    clock.advance(1e12);
+    cache.purgeStale();
+    assert.equal(closed.length, 0);
   });
 
   it('closes every stub on clear', () => {
