@@ -228,10 +228,13 @@ describe('Slicelet against the Assigner', function () {
     assigner = await startTestAssigner(port);
     const restarted = assigner;
     // The Slicelet's known_assignment lets the in-memory Assigner recover the assignment.
-    await eventually(() => restarted.generatorSnapshots()[0]?.latestAssignment?.generation.compare(generation) === 0 || (restarted.generatorSnapshots()[0]?.latestAssignment?.generation.compare(generation) ?? -1) > 0, {
-      description: 'the new Assigner knowing the assignment',
-      timeoutMs: 20_000,
-    });
+    await eventually(
+      () => {
+        const known = restarted.generatorSnapshots()[0]?.latestAssignment?.generation;
+        return known !== undefined && known.compare(generation) >= 0;
+      },
+      { description: 'the new Assigner knowing the assignment', timeoutMs: 20_000 },
+    );
     assert.ok(handle.isAssignedContinuously() || s.generation.compare(generation) > 0);
     assert.ok(SliceSet.create(s.assignedSlices()).equals(SliceSet.FULL));
   });
