@@ -6,7 +6,7 @@ import { Clerk } from '../src/clerk.js';
 import { grpcChannelStubs, grpcClientStubs } from '../src/grpc-stubs.js';
 import { RoutingChannel } from '../src/routing-channel.js';
 import { routingCallOptions, routingMetadata } from '../src/routing-interceptor.js';
-import { type PodServer, startPodServer, whoAmI } from './fixtures/pod-server.js';
+import { type PodServer, hang, startPodServer, streamWhoAmI, whoAmI } from './fixtures/pod-server.js';
 import { TEST_TARGET, type WatchServer, assignmentOf, startWatchServer } from './fixtures/watch-server.js';
 
 const toClose: { close(): unknown }[] = [];
@@ -76,6 +76,25 @@ describe('RoutingChannel', () => {
     // Thirty calls started before any finished: least-outstanding gives each replica ten.
     assert.deepEqual(pods.map((p) => answers.filter((a) => a === p.uri).length), [10, 10, 10]);
     for (const r of clerk.resourcesForKey(SliceKey.fromApplicationKey('hot'))!) assert.equal(clerk.outstandingRequests(r), 0);
+  });
+
+  it('routes streaming calls and passes deadlines and cancellation through', async () => {
+    const { watch, pods } = await setup(3);
+    const clerk = await Clerk.create({ ...common, watchAddresses: watch.address, ...grpcChannelStubs(credentials.createInsecure()) });
+    toClose.push(clerk);
+    await clerk.ready({ timeoutMs: 5000 });
+    const client = new Client('unused', credentials.createInsecure(), { channelOverride: new RoutingChannel(clerk) });
+    toClose.push(client);
+    const key = SliceKey.fromApplicationKey('stream-key');
+    const owner = clerk.resourceForKey(key)!;
+    assert.deepEqual(await streamWhoAmI(client, routingMetadata('stream-key')), [owner.uri, owner.uri, owner.uri]);
+
+    const expired = await hang(client, routingMetadata('stream-key'), { deadline: Date.now() + 200 });
+    assert.equal(expired.code, Status.DEADLINE_EXCEEDED);
+    const cancelled = await hang(client, routingMetadata('stream-key'), {}, (cancel) => setImmediate(cancel));
+    assert.equal(cancelled.code, Status.CANCELLED);
+    assert.equal(clerk.outstandingRequests(owner), 0);
+    assert.equal(pods.find((p) => p.uri === owner.uri)!.served >= 2, true);
   });
 
   it('fails a call without a routing key with INVALID_ARGUMENT', async () => {
