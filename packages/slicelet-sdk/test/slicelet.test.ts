@@ -235,7 +235,7 @@ describe('Slicelet against the Assigner', function () {
       },
       { description: 'the new Assigner knowing the assignment', timeoutMs: 20_000 },
     );
-    assert.ok(handle.isAssignedContinuously() || s.generation.compare(generation) > 0);
+    assert.equal(handle.isAssignedContinuously(), true);
     assert.ok(SliceSet.create(s.assignedSlices()).equals(SliceSet.FULL));
   });
 });
