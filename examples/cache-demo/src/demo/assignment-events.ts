@@ -18,6 +18,11 @@ export interface AssignmentChanges {
   readonly dereplicated: number;
   /** Share of the key space, in [0, 1], now on none of the pods that held it before. */
   readonly movedFraction: number;
+  /**
+   * Share of the previous assignment's recorded load, in [0, 1], now on none of the pods that held
+   * it (a slice's load apportioned by key-space width; a single-key slice's load counts whole).
+   */
+  readonly movedLoadFraction: number;
 }
 
 /**
@@ -33,6 +38,8 @@ export function diffAssignments(previous: readonly DebugJsonSlice[], next: reado
   const replicated: DebugJsonSlice[] = [];
   let dereplicated = 0;
   let movedFraction = 0;
+  let movedLoad = 0;
+  const totalLoad = previous.reduce((sum, p) => sum + (p.load ?? 0), 0);
   // Sweep both lists over their overlapping pieces.
   let i = 0;
   let j = 0;
@@ -42,9 +49,13 @@ export function diffAssignments(previous: readonly DebugJsonSlice[], next: reado
     const n = next[j]!;
     const low = Math.max(p.start, n.start);
     const high = Math.min(p.end, n.end);
-    if (high > low || (p.start === n.start && p.end === n.end)) {
+    if (overlaps(p, n)) {
       const owners = new Set(p.resources);
-      if (!n.resources.some((r) => owners.has(r))) movedFraction += high - low;
+      if (!n.resources.some((r) => owners.has(r))) {
+        movedFraction += high - low;
+        const width = p.end - p.start;
+        movedLoad += (p.load ?? 0) * (width > 0 ? (high - low) / width : 1);
+      }
       if (n.resources.length > p.resources.length && !seenReplicated.has(n.slice)) {
         seenReplicated.add(n.slice);
         replicated.push(n);
@@ -58,7 +69,20 @@ export function diffAssignments(previous: readonly DebugJsonSlice[], next: reado
       j += 1;
     }
   }
-  return { splits, merges, replicated, dereplicated, movedFraction };
+  return { splits, merges, replicated, dereplicated, movedFraction, movedLoadFraction: totalLoad > 0 ? movedLoad / totalLoad : 0 };
+}
+
+/**
+ * Whether two slices share keys, judged by their positions; a single-key slice has no width, so it
+ * overlaps the slice whose half-open range holds its position (or the same single-key slice).
+ */
+function overlaps(a: DebugJsonSlice, b: DebugJsonSlice): boolean {
+  const aPoint = a.start === a.end;
+  const bPoint = b.start === b.end;
+  if (aPoint && bPoint) return a.start === b.start;
+  if (aPoint) return b.start <= a.start && a.start < b.end;
+  if (bPoint) return a.start <= b.start && b.start < a.end;
+  return Math.min(a.end, b.end) > Math.max(a.start, b.start);
 }
 
 /** The view's one-line summary of {@link diffAssignments}, or undefined when nothing changed. */
