@@ -24,8 +24,14 @@ export class RawWatchClient {
 
   /** Sends raw bytes. */
   callBytes(bytes: Uint8Array): Promise<CallResult> {
-    return new Promise((resolve) => {
-      this.client.makeUnaryRequest(
+    return this.startCall(bytes).result;
+  }
+
+  /** Sends raw bytes; the call can be cancelled. */
+  startCall(bytes: Uint8Array): { result: Promise<CallResult>; cancel: () => void } {
+    let cancel: () => void = () => undefined;
+    const result = new Promise<CallResult>((resolve) => {
+      const call = this.client.makeUnaryRequest(
         WATCH_PATH,
         (b: Uint8Array) => Buffer.from(b),
         (b: Buffer) => proto.fromBinary(proto.ClientResponsePSchema, b),
@@ -33,7 +39,9 @@ export class RawWatchClient {
         { deadline: Date.now() + 20_000 },
         (error, response) => resolve(error ? { ok: false, error } : { ok: true, response: response as proto.ClientResponseP }),
       );
+      cancel = () => call.cancel();
     });
+    return { result, cancel };
   }
 
   /** Sends a request message. */
