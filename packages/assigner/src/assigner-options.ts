@@ -18,7 +18,8 @@ import {
   type ImbalanceToleranceHint,
   type UniformLoadReservationHint,
 } from './core/algorithm/algorithm-config.js';
-import { DEFAULT_LOAD_BALANCING_INTERVAL_MS } from './core/regeneration-decision.js';
+import { DEFAULT_TERMINATING_TIMEOUT_MS, DEFAULT_UNHEALTHY_TIMEOUT_MS } from './core/health-watcher.js';
+import { DEFAULT_LOAD_BALANCING_INTERVAL_MS, DEFAULT_MIN_GENERATION_INTERVAL_MS } from './core/regeneration-decision.js';
 import {
   DEFAULT_LOAD_WATCHER_MAX_AGE_MS,
   DEFAULT_LOAD_WATCHER_MIN_DURATION_MS,
@@ -35,12 +36,6 @@ export const DEFAULT_DEBUG_PORT = 7777;
 export const DEFAULT_DEBUG_HOST = '127.0.0.1';
 /** The gRPC server listens on every interface by default, as Dicer's does. */
 export const DEFAULT_ASSIGNER_HOST = '0.0.0.0';
-/** `unhealthyTimeoutPeriodSeconds` (30 s), also the health watcher's startup delay. */
-export const DEFAULT_UNHEALTHY_TIMEOUT_MS = 30_000;
-/** `terminatingTimeoutPeriod` (300 s). */
-export const DEFAULT_TERMINATING_TIMEOUT_MS = 300_000;
-/** Dicer's `MIN_ASSIGNMENT_GENERATION_INTERVAL` (10 s). */
-export const DEFAULT_MIN_GENERATION_INTERVAL_MS = 10_000;
 /** `generatorInactivityDeadlineSeconds` (300 s). */
 export const DEFAULT_GENERATOR_INACTIVITY_DEADLINE_MS = 300_000;
 /** `generatorInactivityScanIntervalSeconds` (60 s). */

@@ -162,3 +162,38 @@ export type {
   KeyOfDeathStats,
 } from './core/key-of-death-detector.js';
 // --- end of pure core: target configuration and the key-of-death detector ---
+
+// ---------------------------------------------------------------------------------------------
+// Service (issue #4, the Assigner service area): the embeddable Assigner, its options, the Store
+// contract with the in-memory store, and the metrics and debug-page types.
+export { Assigner } from './assigner.js';
+export {
+  resolveAssignerOptions,
+  resolveInlineTargetConfig,
+  DEFAULT_ASSIGNER_PORT,
+  DEFAULT_ASSIGNER_HOST,
+  DEFAULT_DEBUG_PORT,
+  DEFAULT_DEBUG_HOST,
+  DEFAULT_GENERATOR_INACTIVITY_DEADLINE_MS,
+  DEFAULT_GENERATOR_INACTIVITY_SCAN_INTERVAL_MS,
+  DEFAULT_SLICELET_SUGGESTED_RPC_TIMEOUT_MS,
+  DEFAULT_CLERK_SUGGESTED_RPC_TIMEOUT_MS,
+  DEFAULT_MAX_PARKED_CALLS_PER_TARGET,
+} from './assigner-options.js';
+export type { AssignerOptions, ResolvedAssignerOptions, AssignerTlsOptions, InlineTargetConfig } from './assigner-options.js';
+export { InMemoryStore } from './store/in-memory-store.js';
+export type { InMemoryStoreOptions } from './store/in-memory-store.js';
+export { commitProposal } from './store/commit-proposal.js';
+export type { Store, ProposedAssignment, ProposedAssignmentSlice, WriteAssignmentResult, CancelWatch } from './store/store.js';
+export { AssignerMetrics, TARGET_LABELS, targetLabels } from './debug/metrics.js';
+export type {
+  DebugSnapshot,
+  DebugTarget,
+  DebugSlice,
+  DebugPod,
+  DebugGeneration,
+} from './debug/debug-snapshot.js';
+export type { GeneratorSnapshot, GenerationRecord, ChurnRatios, AssignmentSource } from './service/generator-driver.js';
+export { DEFAULT_CONFIG_RELOAD_DEBOUNCE_MS } from './service/target-config-provider.js';
+export type { LoadedTargetConfig, TargetConfigChange } from './service/target-config-provider.js';
+// --- end of service ---
