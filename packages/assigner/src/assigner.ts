@@ -12,12 +12,13 @@ import { type Logger, MAX_MESSAGE_BYTES, PREFERRED_ASSIGNER_SERVICE_DEFINITION, 
 import { type AssignerOptions, type ResolvedAssignerOptions, resolveAssignerOptions } from './assigner-options.js';
 import { DebugServer } from './debug/debug-server.js';
 import { type DebugSnapshot, toDebugTarget } from './debug/debug-snapshot.js';
-import { AssignerMetrics } from './debug/metrics.js';
+import { AssignerMetrics, targetLabels } from './debug/metrics.js';
 import { TargetConfigProvider } from './service/target-config-provider.js';
 import { TargetRegistry } from './service/target-registry.js';
 import type { GeneratorSnapshot } from './service/generator-driver.js';
 import { RAW_ASSIGNMENT_SERVICE_DEFINITION, type WatchServiceOptions, createWatchService } from './service/watch-service.js';
 import { InMemoryStore } from './store/in-memory-store.js';
+import { EtcdStore } from './store/etcd-store.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -147,7 +148,18 @@ export class Assigner {
       server.addService(PREFERRED_ASSIGNER_SERVICE_DEFINITION, preferredAssigner.heartbeatService());
       preferredAssigner.onRoleChange((role) => {
         if (role.role === 'standby') for (const name of configs.names()) targets.removeByName(name, 'PREFERRED_ASSIGNER_CHANGE');
+        metrics.preferredAssignerRole.reset();
+        metrics.preferredAssignerRole.set({ role: role.role === 'standby' ? 'STANDBY' : role.redirectUri === undefined ? 'PREFERRED_BECAUSE_PA_DISABLED' : 'PREFERRED' }, 1);
+        metrics.preferredAssignerKnownGeneration.set(Number(role.value.generation.number));
       });
+      preferredAssigner.observe((event) => {
+        if (event.kind === 'heartbeat') metrics.standbyHeartbeats.inc({ outcome: event.outcome });
+        else metrics.preferredAssignerWriteLatency.observe({ outcome: event.outcome }, event.latencySeconds);
+      });
+    }
+    // The etcd store's corruption counter (issue #5).
+    if (store instanceof EtcdStore) {
+      store.addCorruptionListener((target, errorCode) => metrics.etcdStoreCorruptions.inc({ ...targetLabels(target), errorCode }));
     }
     const credentials =
       resolved.tls === undefined

@@ -193,6 +193,48 @@ export class AssignerMetrics {
     registers: [this.registry],
   });
 
+  // Preferred assigner and etcd store (issue #5), names from store-ha.md §3.4 and §8.
+
+  /** 1 for the current preferred-assigner role, 0 for the others. */
+  readonly preferredAssignerRole = new Gauge({
+    name: 'dicer_assigner_preferred_assigner_role_gauge',
+    help: 'Current preferred-assigner role (1) of this Assigner',
+    labelNames: ['role'],
+    registers: [this.registry],
+  });
+
+  /** Heartbeats a standby sent to the preferred Assigner, by outcome (SUCCESS|FAILURE). */
+  readonly standbyHeartbeats = new Counter({
+    name: 'dicer_assigner_preferred_assigner_standby_heartbeat_total',
+    help: 'Heartbeats sent by a standby to the preferred Assigner',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  /** Latency of preferred-assigner record writes by outcome (committed|occ_failure|exception). */
+  readonly preferredAssignerWriteLatency = new Histogram({
+    name: 'dicer_assigner_preferred_assigner_write_latency',
+    help: 'Preferred-assigner record write latency in seconds',
+    labelNames: ['outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    registers: [this.registry],
+  });
+
+  /** Generation of the preferred-assigner record this Assigner knows. */
+  readonly preferredAssignerKnownGeneration = new Gauge({
+    name: 'dicer_assigner_preferred_assigner_latest_known_generation_gauge',
+    help: 'Generation number of the latest known preferred-assigner record',
+    registers: [this.registry],
+  });
+
+  /** Unusable etcd assignment rows, by Dicer's error code. */
+  readonly etcdStoreCorruptions = new Counter({
+    name: 'dicer_assigner_num_etcd_store_corruptions',
+    help: 'Unusable assignment rows read from etcd',
+    labelNames: [...TARGET_LABELS, 'errorCode'],
+    registers: [this.registry],
+  });
+
   /** @param options.collectDefault also export Node process metrics (RSS, event loop lag, …). @default true */
   constructor(options: { readonly collectDefault?: boolean } = {}) {
     if (options.collectDefault ?? true) collectDefaultMetrics({ register: this.registry });

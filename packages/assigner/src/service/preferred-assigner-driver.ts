@@ -66,6 +66,11 @@ export interface PreferredAssignerDriverStats {
   writesFailed: number;
 }
 
+/** What {@link PreferredAssignerDriver.observe} reports, for metrics. */
+export type PreferredAssignerDriverEvent =
+  | { readonly kind: 'heartbeat'; readonly outcome: 'SUCCESS' | 'FAILURE' }
+  | { readonly kind: 'write'; readonly outcome: 'committed' | 'occ_failure' | 'exception'; readonly latencySeconds: number };
+
 /** The running preferred-assigner protocol of one Assigner. */
 export class PreferredAssignerDriver {
   readonly self: AssignerInfo;
@@ -84,6 +89,7 @@ export class PreferredAssignerDriver {
   private readonly credentials: ChannelCredentials;
   private readonly heartbeatDeadlineMs: number;
   private readonly roleListeners = new Set<(role: PreferredAssignerRole) => void>();
+  private readonly observers = new Set<(event: PreferredAssignerDriverEvent) => void>();
   private currentRole: PreferredAssignerRole;
   private cancelWake: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -129,6 +135,12 @@ export class PreferredAssignerDriver {
   onRoleChange(listener: (role: PreferredAssignerRole) => void): () => void {
     this.roleListeners.add(listener);
     return () => this.roleListeners.delete(listener);
+  }
+
+  /** Calls `observer` for every heartbeat outcome and record write; returns an unsubscribe function. */
+  observe(observer: (event: PreferredAssignerDriverEvent) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /**
@@ -195,6 +207,17 @@ export class PreferredAssignerDriver {
     this.peer?.client.close();
     this.peer = undefined;
     this.roleListeners.clear();
+    this.observers.clear();
+  }
+
+  private emit(event: PreferredAssignerDriverEvent): void {
+    for (const o of [...this.observers]) {
+      try {
+        o(event);
+      } catch (err) {
+        this.logger.warn({ err }, 'preferred-assigner observer failed');
+      }
+    }
   }
 
   private feed(event: PreferredAssignerEvent): void {
@@ -236,8 +259,12 @@ export class PreferredAssignerDriver {
   }
 
   private async write(predecessor: Generation | undefined, proposal: AssignerInfo | undefined): Promise<void> {
+    const startedAtMs = Date.now();
+    const report = (outcome: 'committed' | 'occ_failure' | 'exception') =>
+      this.emit({ kind: 'write', outcome, latencySeconds: (Date.now() - startedAtMs) / 1000 });
     try {
       const result = await this.store.write(predecessor, proposal);
+      report(result.kind === 'committed' ? 'committed' : 'occ_failure');
       if (result.kind === 'committed') {
         this.stats.writesCommitted++;
         this.logger.info({ value: describeValue(result.value) }, proposal === undefined ? 'abdicated' : 'nominated self as preferred assigner');
@@ -247,6 +274,7 @@ export class PreferredAssignerDriver {
         this.logger.info({ existing: result.existingGeneration.toString() }, 'preferred-assigner write lost the compare-and-swap');
       }
     } catch (err) {
+      report('exception');
       this.stats.writesFailed++;
       this.logger.warn({ err }, 'preferred-assigner write failed');
     } finally {
@@ -278,6 +306,7 @@ export class PreferredAssignerDriver {
         if (err !== null || response === undefined) {
           // Not an event: the failure counts when the next beat finds this one unanswered.
           this.stats.heartbeatsFailed++;
+          this.emit({ kind: 'heartbeat', outcome: 'FAILURE' });
           this.logger.debug({ opId: opId.toString(), code: err?.code ?? status.UNKNOWN, to: to.uri }, 'heartbeat failed');
           return;
         }
@@ -291,6 +320,7 @@ export class PreferredAssignerDriver {
           return;
         }
         this.stats.heartbeatsSucceeded++;
+        this.emit({ kind: 'heartbeat', outcome: 'SUCCESS' });
         this.feed({ kind: 'heartbeat-answered', opId: response.opId, value: reply });
       },
     );

@@ -125,7 +125,7 @@ export class EtcdStore implements Store {
   private readonly random: Random;
   private readonly logger: Logger;
   private readonly subscriptionOptions: KeySubscriptionOptions;
-  private readonly onCorruption: ((target: Target, code: EtcdCorruptionCode) => void) | undefined;
+  private readonly corruptionListeners = new Set<(target: Target, code: EtcdCorruptionCode) => void>();
   private readonly targets = new Map<string, TargetState>();
   /** Lower bound for generations of first writes, raised from every watermark etcd reports. */
   private initialLowerBound: Generation;
@@ -158,7 +158,7 @@ export class EtcdStore implements Store {
       ...(options.retryMaxDelayMs !== undefined ? { retryMaxDelayMs: options.retryMaxDelayMs } : {}),
       ...(options.backupPollIntervalMs !== undefined ? { backupPollIntervalMs: options.backupPollIntervalMs } : {}),
     };
-    this.onCorruption = options.onCorruption;
+    if (options.onCorruption !== undefined) this.corruptionListeners.add(options.onCorruption);
   }
 
   /**
@@ -188,6 +188,12 @@ export class EtcdStore implements Store {
     if (wm === undefined) throw new StoreNotBootstrappedError(this.namespace);
     this.learnLowerBound(wm);
     return wm;
+  }
+
+  /** Calls `listener` for every unusable stored row (for the corruption counter); returns an unsubscribe function. */
+  addCorruptionListener(listener: (target: Target, code: EtcdCorruptionCode) => void): () => void {
+    this.corruptionListeners.add(listener);
+    return () => this.corruptionListeners.delete(listener);
   }
 
   watchAssignments(target: Target, callback: (assignment: Assignment) => void): CancelWatch {
@@ -398,7 +404,7 @@ export class EtcdStore implements Store {
       { target: state.appKey, version: row.version.toString(), code, err: cause },
       'ETCD_ASSIGNMENT_STORE_CORRUPTION',
     );
-    this.onCorruption?.(state.target, code);
+    for (const l of [...this.corruptionListeners]) l(state.target, code);
     return new DataLossError(`unusable etcd row ${row.version} of '${state.appKey}': ${code}`, { cause });
   }
 
