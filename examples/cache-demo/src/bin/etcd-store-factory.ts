@@ -5,9 +5,7 @@
  */
 import type { Logger } from '@dicer-ts/common';
 import { FailedPreconditionError } from '@dicer-ts/common';
-import type { AssignerOptions } from '@dicer-ts/assigner';
-
-type Store = Exclude<NonNullable<AssignerOptions['store']>, 'memory'>;
+import type { Store } from '@dicer-ts/assigner';
 
 interface EtcdStoreModule {
   readonly EtcdStore?: { create(options: { etcd: { endpoints: readonly string[] }; storeIncarnation: bigint; logger?: Logger }): Store };

@@ -52,7 +52,7 @@ export class LiveView {
     }
     if (target?.generation !== undefined) this.previousTarget = target;
 
-    const pods: PodRow[] = this.cluster.servers.map((slot) => {
+    const pods: PodRow[] = [...this.cluster.servers].sort((a, b) => a.index - b.index).map((slot) => {
       const stats = slot.process.latestStats;
       const previous = this.previousServer.get(slot.index);
       const sameProcess = previous !== undefined && stats !== undefined && previous.pid === stats.pid;
@@ -61,7 +61,9 @@ export class LiveView {
       const hits = stats === undefined ? 0 : stats.hits - (sameProcess ? previous.hits : 0);
       const gets = stats === undefined ? 0 : hits + stats.misses - (sameProcess ? previous.misses : 0);
       if (stats !== undefined) this.previousServer.set(slot.index, stats);
-      const pod = target?.pods.find((p) => p.address.endsWith(`:${slot.port}`));
+      // A restarted server's old incarnation stays listed (terminating) beside the new one.
+      const incarnations = target?.pods.filter((p) => p.address.endsWith(`:${slot.port}`)) ?? [];
+      const pod = incarnations.find((p) => p.state === 'running') ?? incarnations[0];
       return {
         name: slot.name,
         port: slot.port,
