@@ -197,3 +197,42 @@ export type { GeneratorSnapshot, GenerationRecord, ChurnRatios, AssignmentSource
 export { DEFAULT_CONFIG_RELOAD_DEBOUNCE_MS } from './service/target-config-provider.js';
 export type { LoadedTargetConfig, TargetConfigChange } from './service/target-config-provider.js';
 // --- end of service ---
+
+// ---------------------------------------------------------------------------------------------
+// Durable etcd store and highly available Assigners (issue #5, the store/HA area): the etcd Store,
+// its connection options and errors, the bootstrap, the preferred-assigner driver that
+// `AssignerOptions.preferredAssigner` takes, and (pure core) the preferred-assigner state machine.
+export { EtcdStore, FULL_WRITE_SLICE_RATIO, FULL_WRITE_MAX_ENTRIES } from './store/etcd-store.js';
+export type { EtcdStoreOptions, EtcdCorruptionCode } from './store/etcd-store.js';
+export { createEtcdClient, DEFAULT_ETCD_DIAL_TIMEOUT_MS } from './store/etcd-connection.js';
+export type { EtcdConnectionOptions, EtcdTlsOptions } from './store/etcd-connection.js';
+export { StoreNotBootstrappedError, EtcdValueTooLargeError } from './store/etcd-errors.js';
+export { namespacesFor } from './store/etcd-key-layout.js';
+export type { EtcdNamespaces } from './store/etcd-key-layout.js';
+export { EtcdPreferredAssignerStore } from './store/etcd-preferred-assigner-store.js';
+export type { EtcdPreferredAssignerStoreOptions, PreferredAssignerWriteResult } from './store/etcd-preferred-assigner-store.js';
+export { PreferredAssignerDriver } from './service/preferred-assigner-driver.js';
+export type { PreferredAssignerDriverOptions, PreferredAssignerDriverEvent, PreferredAssignerDriverStats } from './service/preferred-assigner-driver.js';
+export { bootstrapNamespaces } from './cli/bootstrap-command.js';
+export type { NamespaceBootstrapReport } from './cli/bootstrap-command.js';
+export { startEtcdBackends } from './cli/high-availability-options.js';
+export type { EtcdBackends, EtcdRunConfig } from './cli/high-availability-options.js';
+export {
+  PreferredAssignerStateMachine,
+  roleFor,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_FAILURE_THRESHOLD,
+  DEFAULT_WRITE_RETRY_INTERVAL_MS,
+  DEFAULT_INITIAL_PREFERRED_ASSIGNER_TIMEOUT_MS,
+} from './core/preferred-assigner-state-machine.js';
+export type {
+  PreferredAssignerTimings,
+  PreferredAssignerRole,
+  PreferredAssignerEvent,
+  PreferredAssignerAction,
+  PreferredAssignerResult,
+  PreferredAssignerState,
+} from './core/preferred-assigner-state-machine.js';
+export { createAssignerInfo, isSameAssigner } from './core/preferred-assigner-value.js';
+export type { AssignerInfo, PreferredAssignerValue } from './core/preferred-assigner-value.js';
+// --- end of etcd store and highly available Assigners ---
