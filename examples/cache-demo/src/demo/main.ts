@@ -99,14 +99,16 @@ async function run(options: DemoOptions): Promise<void> {
     process.stdout.write(redraw ? `\x1b[H\x1b[2J${frame}` : `${frame}\n`);
     await delay(1_000, stopping.signal);
   }
+  // The figures before stopping: Ctrl-C reaches every child at once, so requests in flight then
+  // fail against servers that are closing, which says nothing about the system.
+  const last = cluster.loadGenerator?.latestStats;
   process.stdout.write('\nStopping…\n');
   await cluster.close();
   await Promise.allSettled(scripts);
   await etcd?.stop();
-  const last = cluster.loadGenerator?.latestStats;
   if (last !== undefined) {
     process.stdout.write(
-      `Done: ${last.succeeded} requests succeeded, ${last.failed} failed, ${last.misdirected} misdirected, hit rate ${((100 * last.hits) / Math.max(1, last.hits + last.misses)).toFixed(1)} %.\n`,
+      `Before stopping: ${last.succeeded} requests succeeded, ${last.failed} failed, ${last.misdirected} misdirected, hit rate ${((100 * last.hits) / Math.max(1, last.hits + last.misses)).toFixed(1)} %.\n`,
     );
   }
 }
