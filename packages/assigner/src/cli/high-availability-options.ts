@@ -9,7 +9,7 @@
  * @see store-ha.md §2, §3, §6; docs/operations.md
  */
 import { randomUUID } from 'node:crypto';
-import type { ChannelCredentials } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials as grpcCredentials } from '@grpc/grpc-js';
 import { InvalidArgumentError, type Logger, isNonLooseIncarnation } from '@dicer-ts/common';
 import {
   DEFAULT_HEARTBEAT_FAILURE_THRESHOLD,
@@ -23,6 +23,7 @@ import { PreferredAssignerDriver } from '../service/preferred-assigner-driver.js
 import { createEtcdClient, type EtcdConnectionOptions } from '../store/etcd-connection.js';
 import { EtcdPreferredAssignerStore } from '../store/etcd-preferred-assigner-store.js';
 import { EtcdStore } from '../store/etcd-store.js';
+import type { AssignerTlsOptions } from '../assigner-options.js';
 import { ETCD_FLAGS, type EtcdFlagSpec, etcdConnectionFromFlags } from './bootstrap-command.js';
 
 /** Flags of the etcd store and the preferred-assigner protocol for the run command. */
@@ -172,4 +173,18 @@ export async function startEtcdBackends(config: EtcdRunConfig, logger: Logger, c
       client.close();
     },
   };
+}
+
+/**
+ * Credentials for heartbeats to peer Assigners when the gRPC port serves TLS: trust the client CA
+ * bundle (peers' certificates are signed by the same CA in a mutual-TLS deployment, Dicer's
+ * `rpc.truststore`) and present our own certificate. Peers are addressed by pod IP while
+ * certificates usually name services, so the host name is not checked; the chain is.
+ * `undefined` (plaintext) when the port serves plaintext.
+ */
+export function heartbeatCredentials(tls: AssignerTlsOptions | undefined): ChannelCredentials | undefined {
+  if (tls === undefined) return undefined;
+  return grpcCredentials.createSsl(tls.clientCaCerts ?? null, tls.clientCaCerts === undefined ? null : tls.privateKey, tls.clientCaCerts === undefined ? null : tls.certChain, {
+    checkServerIdentity: () => undefined,
+  });
 }

@@ -10,7 +10,7 @@ import { isDicerError } from '@dicer-ts/common';
 import { Assigner } from '../assigner.js';
 import { EXIT_FAILURE, EXIT_USAGE, helpText, parseCommandLine, type CliCommand } from './command-line.js';
 import { runBootstrapCommand } from './bootstrap-command.js';
-import { type EtcdBackends, startEtcdBackends } from './high-availability-options.js';
+import { type EtcdBackends, heartbeatCredentials, startEtcdBackends } from './high-availability-options.js';
 
 function packageVersion(): string {
   try {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   let backends: EtcdBackends | undefined;
   try {
     // --store etcd (issue #5): connect, check the bootstrap, start the preferred-assigner driver.
-    if (command.etcd !== undefined) backends = await startEtcdBackends(command.etcd, logger);
+    if (command.etcd !== undefined) backends = await startEtcdBackends(command.etcd, logger, heartbeatCredentials(command.options.tls));
     assigner = await Assigner.start({
       ...command.options,
       ...(backends === undefined ? {} : { store: backends.store, preferredAssigner: backends.preferredAssigner }),
