@@ -4,6 +4,10 @@ import {
   ClientRequest,
   Generation,
   ManualClock,
+  KeyLoad,
+  Slice,
+  SliceKey,
+  SliceLoad,
   SliceletData,
   type SliceletState,
   type Squid,
@@ -189,6 +193,48 @@ describe('GeneratorDriver', () => {
       driver.onWatchRequest(clerkOffering(current));
       await flush();
       assert.equal(distributed.length, count);
+    });
+  });
+
+  describe('load reports', () => {
+    it('isolates a hot key in its own slice at the next load-balancing generation', async () => {
+      start();
+      await run(35_000, [pod1, pod2]);
+      const before = driver.latestAssignment!;
+      const hot = SliceKey.fromApplicationKey('the-hot-key');
+      const hotSliceBefore = before.lookup(hot).slice;
+      // Each pod reports a 2-minute window for each of its slices; the hot key carries almost all load.
+      const report = (squid: Squid): ClientRequest => {
+        const nowSeconds = BigInt(Math.floor(clock.nowMs() / 1000));
+        const mine = driver.latestAssignment!.sliceAssignments.filter((s) => s.resources.some((r) => r.equals(squid)));
+        const loads = mine.map((s) =>
+          SliceLoad.create({
+            slice: s.slice,
+            primaryRateLoad: s.slice.contains(hot) ? 1900 : 1,
+            windowLowInclusiveSeconds: nowSeconds - 120n,
+            windowHighExclusiveSeconds: nowSeconds,
+            topKeys: s.slice.contains(hot) ? [KeyLoad.create(hot, 1890)] : [],
+          }),
+        );
+        return ClientRequest.create({
+          target,
+          syncAssignmentState: SyncAssignmentState.knownGeneration(driver.latestAssignment!.generation),
+          subscriberDebugName: 'S0-demo-cache-pod',
+          timeoutMs: 5000,
+          subscriber: { kind: 'slicelet', data: SliceletData.create({ state: 'running', squid, attributedLoads: loads, kubernetesNamespace: 'demo' }) },
+        });
+      };
+      for (let t = 0; t < 65_000; t += 5000) {
+        driver.onWatchRequest(report(pod1));
+        driver.onWatchRequest(report(pod2));
+        clock.advance(5000);
+        await flush();
+      }
+      const after = driver.latestAssignment!;
+      assert.ok(after.generation.compare(before.generation) > 0);
+      const hotSliceAfter = after.lookup(hot).slice;
+      assert.ok(hotSliceAfter.equals(Slice.singleKey(hot)), `hot key slice ${hotSliceAfter} (before ${hotSliceBefore})`);
+      assert.ok(after.lookup(hot).primaryRateLoad! > 1000);
     });
   });
 
