@@ -343,7 +343,8 @@ export class GeneratorDriver {
     this.options.metrics.distributedAssignments.inc({ ...this.labels, source });
     this.options.metrics.assignmentSlices.set(this.labels, assignment.sliceAssignments.length);
     this.options.metrics.latestKnownGeneration.set(this.labels, Number(assignment.generation.number));
-    this.log.info(
+    // Our own commits are logged once, as 'assignment committed'; adoptions from peers at info.
+    this.log[source === 'Store' ? 'debug' : 'info'](
       { generation: assignment.generation.toString(), slices: assignment.sliceAssignments.length, source },
       'assignment distributed',
     );

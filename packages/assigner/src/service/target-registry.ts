@@ -7,8 +7,9 @@
  * (`TARGET_CONFIG_CHANGE`; a fresh one, with fresh health and load state, is made on the next
  * watch), when no watch arrived for `generatorInactivityDeadlineMs` (`GENERATOR_INACTIVITY`,
  * checked every `generatorInactivityScanIntervalMs`, so effective after 300–360 s by default), and
- * on close (`SHUTDOWN`). Hubs are created lazily and kept, as in Dicer, so parked watchers survive a
- * generator restart; the new generator republishes the latest assignment it learns.
+ * on close (`SHUTDOWN`). Hubs are created lazily and kept across a generator restart, as in Dicer, so
+ * parked watchers survive it and the new generator republishes the latest assignment it learns;
+ * unlike Dicer, the hub of a target dropped for inactivity is dropped too (it has no watchers).
  */
 import { type Clock, type Logger, SubscriberHub, type Target, componentLogger } from '@dicer-ts/common';
 import type { AssignerMetrics } from '../debug/metrics.js';
@@ -153,6 +154,13 @@ export class TargetRegistry {
   private remove(key: string, generator: GeneratorDriver, reason: string): void {
     generator.shutdown(reason);
     this.generators.delete(key);
+    // Unlike Dicer, an idle target's hub goes too: otherwise requests naming ever new clusters or
+    // instance ids of a configured name would grow the hub map without bound.
+    const hub = this.hubs.get(key);
+    if (reason === 'GENERATOR_INACTIVITY' && hub !== undefined && hub.hub.stats().parkedCalls === 0) {
+      hub.hub.close();
+      this.hubs.delete(key);
+    }
     this.options.metrics.generatorsRemoved.inc({ reason });
     this.options.metrics.activeGenerators.set(this.generators.size);
     this.log.info({ target: key, reason }, 'generator removed');
