@@ -62,6 +62,24 @@ describe('PreferredAssignerStateMachine', () => {
     });
   });
 
+  it('publishes preferred without redirect for a mode-disabled record and still writes itself (scenario 7)', () => {
+    const m = new PreferredAssignerStateMachine(A, INC, 0, { writeRetryIntervalMs: 2000 });
+    const disabled: PreferredAssignerValue = { kind: 'mode-disabled', generation: Generation.create(INC, 5n) };
+    const r = m.onEvent({ kind: 'value-learned', value: disabled }, 0);
+    assert.deepEqual(r.actions.find((a) => a.kind === 'publish-role'), { kind: 'publish-role', role: { role: 'preferred', redirectUri: undefined, value: disabled } });
+    assert.deepEqual(writes(r), [{ kind: 'write', predecessor: Generation.create(INC, 5n), proposal: A }]);
+  });
+
+  it('retries a lost nomination at the write cadence, not sooner (scenario 8)', () => {
+    const m = new PreferredAssignerStateMachine(A, INC, 0, { writeRetryIntervalMs: 2000, initialPreferredAssignerTimeoutMs: 100 });
+    assert.equal(writes(m.onAdvance(100)).length, 1);
+    const r = m.onEvent({ kind: 'write-completed' }, 120);
+    assert.equal(writes(r).length, 0);
+    assert.equal(r.wakeAtMs, 2100);
+    assert.equal(writes(m.onAdvance(2099)).length, 0);
+    assert.equal(writes(m.onAdvance(2100)).length, 1);
+  });
+
   describe('as a standby', () => {
     it('beats at once, then every interval, and takes over after three unanswered beats (scenario 3)', () => {
       const m = new PreferredAssignerStateMachine(A, INC, 0, { heartbeatIntervalMs: 1000 });

@@ -314,6 +314,44 @@ describe('EtcdStore', function () {
     await eventually(() => watching.getLatestKnownAssignment(target)?.generation.equals(fixed.generation), { timeoutMs: 10_000 });
   });
 
+  it('learns a high watermark and still commits a first write above it (scenario 18)', async () => {
+    await bootstrap();
+    const ns = namespacesFor(prefix).assignments;
+    const ahead = Generation.create(2n, BigInt(Date.now()) + 7_200_000n);
+    const hex = (n: bigint) => n.toString(16).toUpperCase().padStart(16, '0');
+    await client.put(`${ns}/__version_high_watermark`).value(`${hex(2n)}/${hex(ahead.number)}`);
+    const a = committed(await open().writeAssignment(target, false, { predecessor: undefined, slices: slices(2) }));
+    assert.ok(a.generation.compare(ahead) > 0, 'the generation is above the watermark');
+  });
+
+  it('keeps other targets working when all keys of one target are deleted (scenario 20)', async () => {
+    await bootstrap();
+    const other = Target.kubernetes('other-app');
+    const store = open();
+    const a = committed(await store.writeAssignment(target, false, { predecessor: undefined, slices: slices(2) }));
+    const b = committed(await store.writeAssignment(other, false, { predecessor: undefined, slices: slices(2) }));
+    await client.delete().prefix(`${namespacesFor(prefix).assignments}/${target.toString()}/`);
+    const r = await store.writeAssignment(target, false, { predecessor: a, slices: slices(2, 1) });
+    assert.equal(r.kind, 'occ-failure');
+    assert.ok((r as { existingGeneration: Generation }).existingGeneration.equals(Generation.EMPTY));
+    committed(await store.writeAssignment(other, false, { predecessor: b, slices: slices(2, 1) }));
+  });
+
+  it('keeps two deployments on one etcd apart by namespace prefix (scenario 13)', async () => {
+    await bootstrap();
+    const first = open();
+    const savedPrefix = prefix;
+    prefix = `${savedPrefix}-untrusted`;
+    await bootstrap();
+    const second = open();
+    const a = committed(await first.writeAssignment(target, false, { predecessor: undefined, slices: slices(2) }));
+    const b = committed(await second.writeAssignment(target, false, { predecessor: undefined, slices: slices(1) }));
+    assert.equal(a.sliceAssignments.length, 2);
+    assert.equal(b.sliceAssignments.length, 1);
+    assert.equal((await client.getAll().prefix(`${savedPrefix}-assignments/`).keys()).length, 3);
+    assert.equal((await client.getAll().prefix(`${savedPrefix}-untrusted-assignments/`).keys()).length, 3);
+  });
+
   it('rejects use after close with ClosedError', async () => {
     const store = open();
     await store.close();
