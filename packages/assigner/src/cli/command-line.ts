@@ -80,10 +80,11 @@ export function helpText(): string {
     '',
     'Options (each also read from the environment variable shown):',
   ];
-  for (const f of FLAGS) {
-    const left = `  --${f.name}${f.value === undefined ? '' : ` ${f.value}`}`;
-    lines.push(`${left.padEnd(34)}${f.help}${f.env === undefined ? '' : ` [${f.env}]`}`);
-  }
+  const lefts = FLAGS.map((f) => `  --${f.name}${f.value === undefined ? '' : ` ${f.value}`}`);
+  const width = Math.max(...lefts.map((l) => l.length)) + 2;
+  FLAGS.forEach((f, i) => {
+    lines.push(`${(lefts[i] as string).padEnd(width)}${f.help}${f.env === undefined ? '' : ` [${f.env}]`}`);
+  });
   lines.push(
     '',
     'Also: DICER_DEBUG=generator,watch-service (or all) raises those components to debug.',
