@@ -2,12 +2,17 @@
  * Rolling restart under steady load: every cache server in turn drains (SIGTERM: TERMINATING,
  * the Assigner moves its slices away, it keeps serving a grace period, then exits) and comes back
  * as a new incarnation on the same port. No request may fail, misdirected requests stay under 1 %,
- * and the cache hit rate, which drops as each restarted server starts empty, recovers.
+ * and the cache hit rate, which drops as each restarted server starts empty, recovers. The
+ * rollout is paced: the next server restarts 2 s after the previous one's new incarnation holds
+ * slices.
  */
 import { strict as assert } from 'node:assert';
 import { DemoCluster } from '@dicer-ts/cache-demo';
 import { eventually } from '@dicer-ts/test-harness';
 import { E2E_CLUSTER_OPTIONS, hitRate, loadWindow, measureLoad, printFigures, waitForAllServersAssigned } from './scenario-support.js';
+
+/** Stats lines (250 ms each) of steady traffic between two restarts. */
+const PACING_STATS_LINES = 8;
 
 describe('rolling restart (e2e, real processes)', function () {
   this.timeout(90_000);
@@ -37,8 +42,10 @@ describe('rolling restart (e2e, real processes)', function () {
     const start = await c.nextLoadStats();
     for (const slot of [...c.servers]) {
       await c.restartServer(slot, 'SIGTERM');
-      // The next restart waits until the Assigner has given the new incarnation slices.
+      // The next restart waits until the Assigner has given the new incarnation slices, then for
+      // 2 s of steady traffic, as a paced rollout does (Kubernetes' minReadySeconds).
       await waitForAllServersAssigned(c);
+      await measureLoad(c, PACING_STATS_LINES);
     }
     const end = await c.nextLoadStats();
     const during = loadWindow(start, end);
