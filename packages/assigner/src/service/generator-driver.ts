@@ -160,6 +160,8 @@ export class GeneratorDriver {
   private readonly scheduler: RegenerationScheduler;
   private readonly algorithmConfig;
   private latest: Assignment | undefined;
+  /** `latest.assignedResources()`, computed once per assignment: the decision reads it on every heartbeat. */
+  private latestResources: readonly Squid[] = [];
   private available: Squid[] = [];
   private healthWakeAtMs: number | undefined;
   private readonly queue: DriverEvent[] = [];
@@ -339,6 +341,7 @@ export class GeneratorDriver {
       this.options.metrics.storeIncarnationMismatch.inc({ ...this.labels, mismatchType });
     }
     this.latest = assignment;
+    this.latestResources = assignment.assignedResources();
     if (source !== 'Store') this.options.store.informAssignment(this.target, assignment);
     this.options.metrics.distributedAssignments.inc({ ...this.labels, source });
     this.options.metrics.assignmentSlices.set(this.labels, assignment.sliceAssignments.length);
@@ -350,7 +353,7 @@ export class GeneratorDriver {
     );
     this.applyHealth(
       this.health.onEvent(
-        { kind: 'assignment-observed', generation: assignment.generation, resources: assignment.assignedResources() },
+        { kind: 'assignment-observed', generation: assignment.generation, resources: this.latestResources },
         nowMs,
       ),
     );
@@ -373,7 +376,7 @@ export class GeneratorDriver {
       latestAssignment:
         latest === undefined
           ? undefined
-          : { isFrozen: latest.isFrozen, incarnation: latest.generation.incarnation, resources: latest.assignedResources() },
+          : { isFrozen: latest.isFrozen, incarnation: latest.generation.incarnation, resources: this.latestResources },
       storeIncarnation: this.options.store.storeIncarnation,
       availableResources: this.available,
     });
