@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Assigner } from '../../src/assigner.js';
 import { type CallResult, RawWatchClient, clerkRequest, sliceletRequest } from './watch-client-helpers.js';
 
-const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 300);
+const NUM_RUNS = Number(process.env['FC_NUM_RUNS'] ?? 1000);
 const SEED = Number(process.env['FC_SEED'] ?? 42);
 /** A peer may see these; INTERNAL (a bug) or anything else fails the test. */
 const ALLOWED = new Set([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND]);
@@ -49,13 +49,13 @@ describe('Watch service invariants (fuzz)', function () {
     const result = call.result.finally(() => {
       settled = true;
     });
-    await eventually(() => settled || assigner.parkedWatchCalls() > 0, { timeoutMs: 20_000 });
+    await eventually(() => settled || assigner.parkedWatchCalls() > 0, { timeoutMs: 20_000, intervalMs: 1 });
     if (!settled) {
       clock.advance(5000);
       if (assigner.parkedWatchCalls() > 0) {
         call.cancel();
         await result;
-        await eventually(() => assigner.parkedWatchCalls() === 0, { timeoutMs: 20_000, description: 'cancelled call forgotten' });
+        await eventually(() => assigner.parkedWatchCalls() === 0, { timeoutMs: 20_000, intervalMs: 1, description: 'cancelled call forgotten' });
         return 'parked';
       }
     }
