@@ -53,7 +53,10 @@ export interface DebugGeneration {
 
 /** One target. */
 export interface DebugTarget {
+  /** The normalized target (`name`, `<cluster>:<name>` or `appTarget:<name>:<instance>`). */
   readonly target: string;
+  /** The target name its config is keyed by. */
+  readonly name: string;
   readonly generation: string | undefined;
   readonly isFrozen: boolean;
   readonly slices: readonly DebugSlice[];
@@ -144,6 +147,7 @@ export function toDebugTarget(g: GeneratorSnapshot, nowMs: number): DebugTarget 
   }));
   return {
     target: g.target.toString(),
+    name: g.target.name,
     generation: assignment?.generation.toString(),
     isFrozen: assignment?.isFrozen ?? false,
     slices,

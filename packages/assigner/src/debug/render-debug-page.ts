@@ -71,7 +71,7 @@ export function renderTargetSection(target: DebugTarget, nowMs: number): string 
 /** The whole debug page. */
 export function renderDebugPage(snapshot: DebugSnapshot): string {
   const a = snapshot.assigner;
-  const idle = snapshot.configuredTargets.filter((t) => !snapshot.targets.some((s) => s.target === t || s.target.endsWith(`:${t}`)));
+  const idle = snapshot.configuredTargets.filter((t) => !snapshot.targets.some((s) => s.name === t));
   return (
     `<!doctype html><html><head><meta charset="utf-8"><title>Dicer Assigner</title><style>${STYLE}</style></head><body>` +
     `<h1>Dicer Assigner</h1><h2>Assigner Information</h2><table><tr><td>gRPC address</td><td>${escapeHtml(a.grpcAddress)}</td></tr>` +

@@ -7,6 +7,7 @@ import { KEY_SPACE_WIDTH, podColour, renderKeySpaceSvg } from '../../src/debug/r
 
 const target: DebugTarget = {
   target: 'demo-cache',
+  name: 'demo-cache',
   generation: '0#1000 (1970-01-01T00:00:01Z)',
   isFrozen: false,
   slices: [
