@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       'watch-timeout-ms': { type: 'string' },
       'drain-grace-ms': { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
+      'load-half-life-seconds': { type: 'string' },
       'log-level': { type: 'string' },
     },
     strict: true,
@@ -32,7 +33,10 @@ async function main(): Promise<void> {
     port: numberFlag(values, 'port', 0, 0, 65535),
     maxEntries: numberFlag(values, 'max-entries', 100_000, 1),
     drainGraceMs: numberFlag(values, 'drain-grace-ms', 1_000),
-    slicelet: { watchTimeoutMs: numberFlag(values, 'watch-timeout-ms', 5_000, 1_000) },
+    slicelet: {
+      watchTimeoutMs: numberFlag(values, 'watch-timeout-ms', 5_000, 1_000),
+      load: { halfLifeSeconds: numberFlag(values, 'load-half-life-seconds', 120, 0.001) },
+    },
     logger,
   });
   writeProcessMessage({ kind: 'ready', role: 'cache-server', pid: process.pid, port: server.port, watchPort: server.watchPort });

@@ -32,6 +32,11 @@ export interface DemoClusterOptions {
   readonly loadBalancingIntervalMs?: number;
   /** Watch (heartbeat) period suggested to Slicelets and Clerks, at least 1000. @default 1000 */
   readonly watchTimeoutMs?: number;
+  /**
+   * Half-life of the Slicelets' load rates (Dicer's is 120 s); short, so the demo reacts to a hot
+   * key within seconds. @default 10
+   */
+  readonly loadHalfLifeSeconds?: number;
   /** How often children write stats. @default 1000 */
   readonly statsIntervalMs?: number;
   /** Requests per second. @default 500 */
@@ -103,6 +108,7 @@ export class DemoCluster {
       minGenerationIntervalMs: options.minGenerationIntervalMs ?? 1_000,
       loadBalancingIntervalMs: options.loadBalancingIntervalMs ?? 5_000,
       watchTimeoutMs: options.watchTimeoutMs ?? 1_000,
+      loadHalfLifeSeconds: options.loadHalfLifeSeconds ?? 10,
       statsIntervalMs: options.statsIntervalMs ?? 1_000,
       rate: options.rate ?? 500,
       keys: options.keys ?? 10_000,
@@ -183,6 +189,7 @@ export class DemoCluster {
         `--stats-interval-ms=${o.statsIntervalMs}`,
         `--watch-timeout-ms=${o.watchTimeoutMs}`,
         `--drain-grace-ms=${o.drainGraceMs}`,
+        `--load-half-life-seconds=${o.loadHalfLifeSeconds}`,
         `--log-level=${o.logLevel}`,
       ],
       logFile(o.logDir, name),
