@@ -162,6 +162,22 @@ export class AssignerMetrics {
     registers: [this.registry],
   });
 
+  /** Key-of-death heuristic of a target (crashes over workload; ≥ 0.25 means poisoned). Detection only. */
+  readonly keyOfDeathHeuristic = new Gauge({
+    name: 'dicer_assigner_key_of_death_heuristic',
+    help: 'Key-of-death heuristic: recent crashes over the workload size',
+    labelNames: [...TARGET_LABELS],
+    registers: [this.registry],
+  });
+
+  /** Transitions into the key-of-death "poisoned" state. */
+  readonly keyOfDeathPoisoned = new Counter({
+    name: 'dicer_assigner_key_of_death_poisoned_total',
+    help: 'Transitions into the key-of-death poisoned state',
+    labelNames: [...TARGET_LABELS],
+    registers: [this.registry],
+  });
+
   /** Failed watch calls by reason (NO_CONFIG, INVALID_REQUEST, INTERNAL). */
   readonly watchErrors = new Counter({
     name: 'dicer_assigner_num_watch_errors_total',

@@ -40,6 +40,7 @@ import { runAlgorithm } from '../core/algorithm/run-algorithm.js';
 import { generateInitialAssignment } from '../core/algorithm/initial-assignment.js';
 import type { AlgorithmSliceAssignment, ResourceId } from '../core/algorithm/algorithm-types.js';
 import { HealthWatcher, availableResources, type HealthReport, type HealthWatcherOutput } from '../core/health-watcher.js';
+import { KeyOfDeathDetector } from '../core/key-of-death-detector.js';
 import { LoadWatcher, type SliceLoadReport } from '../core/load-watcher.js';
 import { UNIFORM_LOAD_MAP, keySpaceFraction } from '../core/load-map.js';
 import {
@@ -157,6 +158,9 @@ export class GeneratorDriver {
   private readonly labels: Record<string, string>;
   private readonly health: HealthWatcher;
   private readonly load: LoadWatcher;
+  /** Detection and metrics only, as in Dicer: it never changes an assignment (algorithm.md §9). */
+  private readonly keyOfDeath = new KeyOfDeathDetector();
+  private keyOfDeathWakeAtMs: number | undefined;
   private readonly scheduler: RegenerationScheduler;
   private readonly algorithmConfig;
   private latest: Assignment | undefined;
@@ -302,6 +306,8 @@ export class GeneratorDriver {
         break;
       case 'advance':
         this.applyHealth(this.health.onAdvance(nowMs));
+        this.keyOfDeathWakeAtMs = this.keyOfDeath.onAdvance(nowMs).wakeAtMs;
+        this.options.metrics.keyOfDeathHeuristic.set(this.labels, this.keyOfDeath.stats.heuristic);
         break;
     }
     this.evaluate(nowMs);
@@ -364,6 +370,17 @@ export class GeneratorDriver {
     this.healthWakeAtMs = output.wakeAtMs;
     for (const action of output.actions) {
       this.available = availableResources(action.report);
+      const kod = this.keyOfDeath.onEvent(action, this.options.clock.nowMs());
+      this.keyOfDeathWakeAtMs = kod.wakeAtMs;
+      for (const a of kod.actions) {
+        if (a.kind === 'transition-to-poisoned') {
+          this.options.metrics.keyOfDeathPoisoned.inc(this.labels);
+          this.log.warn({ heuristic: this.keyOfDeath.stats.heuristic }, 'pods keep crashing: possible key of death');
+        } else {
+          this.log.info('key-of-death suspicion cleared');
+        }
+      }
+      this.options.metrics.keyOfDeathHeuristic.set(this.labels, this.keyOfDeath.stats.heuristic);
       const counts = new Map<string, number>([['unknown', 0], ['not-ready', 0], ['running', 0], ['terminating', 0]]);
       for (const r of action.report.resources) counts.set(r.computed, (counts.get(r.computed) ?? 0) + 1);
       for (const [healthStatus, n] of counts) this.options.metrics.podsetSize.set({ ...this.labels, healthStatus }, n);
@@ -383,7 +400,7 @@ export class GeneratorDriver {
     this.countDecision(decision);
     if (decision.kind === 'generate') this.generate(decision.reason, nowMs);
     const decisionWake = decision.kind === 'skip' ? decision.wakeAtMs : undefined;
-    this.armTimer([this.healthWakeAtMs, decisionWake]);
+    this.armTimer([this.healthWakeAtMs, decisionWake, this.keyOfDeathWakeAtMs]);
   }
 
   private countDecision(decision: RegenerationDecision): void {

@@ -128,6 +128,26 @@ describe('GeneratorDriver', () => {
     });
   });
 
+  describe('key-of-death detection', () => {
+    it('counts a pod that vanishes while Running as a crash, without changing assignments', async () => {
+      start();
+      await run(35_000, [pod1, pod2]);
+      await run(35_000, [pod1]);
+      const text = await metrics.registry.getSingleMetricAsString('dicer_assigner_key_of_death_poisoned_total');
+      assert.match(text, /targetName="demo-cache"[^}]*\} 1/);
+      assert.deepEqual(owners(driver.latestAssignment), ['https://pod1:8080']);
+    });
+
+    it('does not count a pod that terminates gracefully', async () => {
+      start(0);
+      await run(35_000, [pod1, pod2]);
+      await run(5000, [pod2], 'terminating');
+      await run(35_000, [pod1]);
+      const text = await metrics.registry.getSingleMetricAsString('dicer_assigner_key_of_death_poisoned_total');
+      assert.doesNotMatch(text, /\} 1/);
+    });
+  });
+
   describe('when a pod reports TERMINATING', () => {
     it('removes it in the next generation', async () => {
       start(0);
