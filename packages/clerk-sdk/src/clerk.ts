@@ -311,7 +311,9 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
       ready,
       generation: this.table?.assignment.generation.toString(),
       connected: watch.connected,
-      stale: ready && watch.consecutiveFailures > 0,
+      // Not `consecutiveFailures > 0`: a watch just moved to another address has no failure yet
+      // but has not confirmed anything either.
+      stale: ready && !watch.connected,
       watchAddress: watch.address,
       consecutiveFailures: watch.consecutiveFailures,
       lastSuccessAtMs: watch.lastSuccessAtMs,

@@ -98,7 +98,7 @@ export class WatchRotation {
     if (this.closed) return;
     const status = this.sample();
     const addresses = this.options.watchAddresses;
-    if (status.connected || status.consecutiveFailures === 0) {
+    if (status.connected) {
       this.switchesSinceSuccess = 0;
       return;
     }
