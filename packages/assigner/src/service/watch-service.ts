@@ -54,6 +54,12 @@ export interface WatchServiceOptions {
   readonly standby?: (() => { readonly redirectUri: string | undefined; readonly suggestedRpcTimeoutMs: (kind: 'slicelet' | 'clerk') => number } | undefined) | undefined;
 }
 
+/**
+ * The longest chosen timeout a call is parked for (24 h); longer ones are treated as 24 h. Dicer
+ * accepts any positive duration up to ~292 years, but no client waits that long.
+ */
+export const MAX_PARK_TIMEOUT_MS = 86_400_000;
+
 /** Handlers of `dicer.AssignmentService` taking the raw request bytes. */
 export interface RawAssignmentServiceImplementation extends UntypedServiceImplementation {
   /** The Watch long poll. */
@@ -139,7 +145,19 @@ export function createWatchService(options: WatchServiceOptions): RawAssignmentS
       } catch (err) {
         throw new WatchFailure(isDicerError(err) && err.code === Status.INVALID_ARGUMENT ? 'INVALID_LOAD' : 'INTERNAL', err);
       }
-      entry.hub.handleWatch(call as unknown as Parameters<typeof entry.hub.handleWatch>[0], callback, request);
+      // Parked calls are timed with the clock's timers; a chosen timeout beyond what a timer can
+      // hold (Node caps setTimeout at 2^31 − 1 ms and fires at once above it) would make the
+      // hub's timer spin. Nobody waits a day for a long poll: park at most MAX_PARK_TIMEOUT_MS.
+      const parkable =
+        request.timeoutMs <= MAX_PARK_TIMEOUT_MS
+          ? request
+          : {
+              syncAssignmentState: request.syncAssignmentState,
+              timeoutMs: MAX_PARK_TIMEOUT_MS,
+              supportsSerializedAssignment: request.supportsSerializedAssignment,
+              subscriber: { kind: request.subscriber.kind },
+            };
+      entry.hub.handleWatch(call as unknown as Parameters<typeof entry.hub.handleWatch>[0], callback, parkable);
     } catch (failure) {
       const reason = failure instanceof WatchFailure ? failure.reason : 'INTERNAL';
       const err = failure instanceof WatchFailure ? failure.err : failure;

@@ -234,3 +234,37 @@ describe('Watch service (raw protobuf over real gRPC)', function () {
     });
   });
 });
+
+describe('Watch service on the system clock', function () {
+  this.timeout(30_000);
+
+  it('parks a call with an enormous chosen timeout without overflowing a timer', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    const assigner = await Assigner.start({
+      port: 0,
+      host: '127.0.0.1',
+      debugPort: 'disabled',
+      targets: { 'demo-cache': { maxLoadHint: 1000 } },
+      logger: pino({ level: 'silent' }),
+    });
+    const client = new RawWatchClient(`127.0.0.1:${assigner.port}`);
+    try {
+      const call = client.startCall(proto.toBinary(proto.ClientRequestPSchema, clerkRequest('demo-cache', { timeoutMs: 10n ** 12n })));
+      await eventually(() => assigner.parkedWatchCalls() === 1);
+      // Let any overflowed timer fire (Node turns an overflowing delay into 1 ms).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await eventually(() => warnings.length > 0 || assigner.parkedWatchCalls() === 1, { timeoutMs: 100 });
+      call.cancel();
+      await call.result;
+      assert.deepEqual(warnings.filter((w) => w.name === 'TimeoutOverflowWarning').map((w) => w.message), []);
+    } finally {
+      process.off('warning', onWarning);
+      client.close();
+      await assigner.close();
+    }
+  });
+});
