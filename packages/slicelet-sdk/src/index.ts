@@ -52,3 +52,36 @@ export { formatSliceletDebugName, debugNameResource } from './debug-name.js';
 export { ReadinessProbe, DEFAULT_READINESS_REFRESH_INTERVAL_MS } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export { misroutedTargetMessage } from './watch-server.js';
+
+// State transfer on handoff (area: state transfer, issue #10): opt-in Slicelet-to-Slicelet pulls of
+// a moved range's entries from its previous owner (docs/state-transfer.md).
+export { StateTransferManager } from './state-transfer/state-transfer-manager.js';
+export type { StateTransferStats, TransferCounters, TransferRecord, StateTransferContext } from './state-transfer/state-transfer-manager.js';
+export {
+  resolveStateTransferOptions,
+  defaultTransferAddress,
+  DEFAULT_FETCH_DEADLINE_MS,
+  DEFAULT_MAX_BYTES_PER_TRANSFER,
+  DEFAULT_MAX_CONCURRENT_FETCHES,
+} from './state-transfer/state-transfer-options.js';
+export type {
+  StateTransferOptions,
+  ResolvedStateTransferOptions,
+  StateProvider,
+  StateReceiver,
+  IncomingTransfer,
+  OutgoingTransferContext,
+} from './state-transfer/state-transfer-options.js';
+export { STATE_TRANSFER_SERVICE_DEFINITION, createStateTransferImplementation, startTransferServer } from './state-transfer/transfer-service.js';
+export type { OutgoingOutcome, OutgoingTransferSink, FetchHandlerDeps, TransferServerHandle } from './state-transfer/transfer-service.js';
+export { StateFetch, fetchState } from './state-transfer/transfer-client.js';
+export type { FetchOutcome, FetchStateOptions } from './state-transfer/transfer-client.js';
+export {
+  FETCH_METHOD_PATH,
+  encodeFetchRequest,
+  decodeFetchRequest,
+  encodeFetchResponse,
+  decodeFetchResponse,
+  entrySize,
+} from './state-transfer/transfer-wire.js';
+export type { StateEntry, FetchRequest } from './state-transfer/transfer-wire.js';

@@ -28,6 +28,11 @@ import {
 } from '@dicer-ts/common';
 import type { LoadAccumulatorOptions } from './load/load-accumulator.js';
 import { type ReadinessCheck, DEFAULT_READINESS_REFRESH_INTERVAL_MS } from './readiness.js';
+import {
+  type ResolvedStateTransferOptions,
+  type StateTransferOptions,
+  resolveStateTransferOptions,
+} from './state-transfer/state-transfer-options.js';
 
 /** The port of a Slicelet's own Watch server (`databricks.dicer.slicelet.rpc.port`). */
 export const DEFAULT_SLICELET_WATCH_PORT = 24510;
@@ -91,6 +96,8 @@ export interface SliceletOptions {
   readonly random?: Random;
   /** Parent logger (a `slicelet` child is made). @default pino at `warn` */
   readonly logger?: Logger;
+  /** Opt-in state transfer on handoff (docs/state-transfer.md). @default none: nothing changes */
+  readonly stateTransfer?: StateTransferOptions | undefined;
 }
 
 /** {@link SliceletOptions} with defaults applied and validated; frozen. */
@@ -114,6 +121,7 @@ export interface ResolvedSliceletOptions {
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;
+  readonly stateTransfer: ResolvedStateTransferOptions | undefined;
 }
 
 let sharedDefaultLogger: Logger | undefined;
@@ -203,5 +211,6 @@ export function resolveSliceletOptions(options: SliceletOptions): ResolvedSlicel
     clock: options.clock ?? SYSTEM_CLOCK,
     random: options.random ?? SYSTEM_RANDOM,
     logger: options.logger ?? (sharedDefaultLogger ??= createDefaultLogger()),
+    stateTransfer: options.stateTransfer === undefined ? undefined : resolveStateTransferOptions(options.stateTransfer),
   });
 }

@@ -47,6 +47,7 @@ import type { SliceLoadCounter } from './load/slice-load-counter.js';
 import { COARSE_TIME_INTERVAL_MS, type HandleContext, SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
 import { type ResolvedSliceletOptions, type SliceletOptions, resolveSliceletOptions } from './slicelet-options.js';
 import { SliceletWatchServer } from './watch-server.js';
+import { StateTransferManager } from './state-transfer/state-transfer-manager.js';
 
 /** How long {@link Slicelet.drain} waits for the Assigner by default (a Kubernetes grace period). */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -142,6 +143,8 @@ export class Slicelet extends EventEmitter {
   private draining: Promise<DrainResult> | undefined;
   private closing: Promise<void> | undefined;
   private cancelTimeRefresh: (() => void) | undefined;
+  /** State transfer on handoff; undefined unless `options.stateTransfer` is set (docs/state-transfer.md). */
+  readonly stateTransfer: StateTransferManager | undefined;
 
   private constructor(options: ResolvedSliceletOptions) {
     super();
@@ -167,6 +170,15 @@ export class Slicelet extends EventEmitter {
       redirectAddress: () => undefined,
     });
     this.readiness = new ReadinessProbe(options.readiness, options.clock, options.readinessRefreshIntervalMs, this.log);
+    this.stateTransfer =
+      options.stateTransfer === undefined
+        ? undefined
+        : new StateTransferManager(options.stateTransfer, {
+            squid: this.squid,
+            target: options.target.toString(),
+            clock: options.clock,
+            logger: this.log.child({ area: 'state-transfer' }),
+          });
   }
 
   /**
@@ -185,6 +197,7 @@ export class Slicelet extends EventEmitter {
 
   private async startParts(): Promise<void> {
     const o = this.options;
+    await this.stateTransfer?.start();
     this.refreshTime();
     this.readiness.start();
     if (o.watchPort !== 'disabled') {
@@ -204,6 +217,7 @@ export class Slicelet extends EventEmitter {
         this.readiness.close();
         this.cancelTimeRefresh?.();
         this.hub.close();
+        await this.stateTransfer?.close();
         throw err;
       }
     }
@@ -300,6 +314,8 @@ export class Slicelet extends EventEmitter {
     if (result.kind !== 'closed') {
       // Let listeners see the removal before the Slicelet stops, within what is left of the timeout.
       await this.atMost(this.delivering, deadlineMs - this.options.clock.nowMs());
+      // New owners pull this pod's state while it still answers (bounded by what is left).
+      await this.stateTransfer?.drainOutgoing(deadlineMs - this.options.clock.nowMs());
       this.log.info({ result: result.kind }, 'drain finished');
       await this.close();
     }
@@ -352,6 +368,7 @@ export class Slicelet extends EventEmitter {
     this.cancelTimeRefresh?.();
     this.cancelTimeRefresh = undefined;
     this.hub.close();
+    await this.stateTransfer?.close();
     await this.watch?.close();
     await this.watchServer?.close();
     this.context.counters = [];
@@ -404,11 +421,13 @@ export class Slicelet extends EventEmitter {
       // Overlapping owned slices cannot come from a valid assignment; keep the old counters.
       this.log.error({ err, generation: assignment.generation.toString() }, 'load accumulator rejected the assignment');
     }
+    const previousOwned = this.context.ownership.owned;
     const snapshot = OwnershipSnapshot.create(assignment, this.squid);
     this.context.counters = ownershipCounters(snapshot, this.accumulator);
     this.context.countersEpoch = this.accumulator.assignmentEpoch;
     this.context.ownership = snapshot;
     this.hub.publish(assignment);
+    this.stateTransfer?.onAssignment(previousOwned, snapshot.owned, assignment);
     this.log.debug({ generation: assignment.generation.toString(), owned: snapshot.owned.slices.length }, 'assignment applied');
     if (snapshot.owned.isEmpty()) for (const waiter of [...this.drainWaiters]) waiter.resolve({ kind: 'moved' });
     this.delivering ??= this.deliver();
