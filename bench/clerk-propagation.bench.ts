@@ -10,13 +10,12 @@
  * so with 1,000 the tail is mostly waiting for the other Clerks of the process (the per-Clerk CPU
  * cost is printed too): callers in separate processes each pay it once.
  *
- * The Assigner (and the Clerk's routing table, for the cost line) are imported by relative path
- * because `@dicer-ts/assigner` does not export `Assigner` yet.
+ * The Clerk's routing table is imported by relative path for the cost line (it is internal).
  */
 import { Assignment, DiffAssignment, Generation, createDefaultLogger, proto } from '@dicer-ts/common';
 import { Clerk } from '@dicer-ts/clerk-sdk';
 import { Slicelet } from '@dicer-ts/slicelet-sdk';
-import { Assigner } from '../packages/assigner/src/assigner.js';
+import { Assigner } from '@dicer-ts/assigner';
 import { RoutingTable } from '../packages/clerk-sdk/src/routing-table.js';
 
 const CLERKS = 1_000;

@@ -1,14 +1,11 @@
 /**
  * An in-process cluster for the Clerk's integration tests: the real Assigner (in-memory store,
  * short timings) and real Slicelets, all over real gRPC on loopback.
- *
- * The Assigner is imported by relative path because `@dicer-ts/assigner` does not export
- * `Assigner` yet (as in the slicelet-sdk tests); switch to the package name once it does.
  */
 import { type Generation, createDefaultLogger } from '@dicer-ts/common';
 import { eventually } from '@dicer-ts/test-harness';
 import { Slicelet } from '@dicer-ts/slicelet-sdk';
-import { Assigner } from '../../../assigner/src/assigner.js';
+import { Assigner } from '@dicer-ts/assigner';
 
 export { Assigner, Slicelet };
 
