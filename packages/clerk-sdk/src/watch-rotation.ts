@@ -22,6 +22,22 @@ import {
 } from '@dicer-ts/common';
 import type { ResolvedClerkOptions } from './clerk-options.js';
 
+/** The Clerk options the watch uses. */
+export type WatchRotationOptions = Pick<
+  ResolvedClerkOptions<unknown>,
+  | 'target'
+  | 'watchAddresses'
+  | 'failoverAfterFailures'
+  | 'hostName'
+  | 'credentials'
+  | 'channelOptions'
+  | 'initialWatchTimeoutMs'
+  | 'backoff'
+  | 'clock'
+  | 'random'
+  | 'logger'
+>;
+
 /** Watch health counters; `…Total` fields only grow. */
 export interface WatchRotationStats {
   /** Watch requests sent (exact: counted as each request is built). */
@@ -41,7 +57,7 @@ const CLERK_SUBSCRIBER = { kind: 'clerk' } as const;
 
 /** Drives the watch of one Clerk over its addresses. */
 export class WatchRotation {
-  private readonly options: ResolvedClerkOptions<unknown>;
+  private readonly options: WatchRotationOptions;
   private readonly logger: Logger;
   private readonly debugName: string;
   private readonly onAssignment: (assignment: Assignment) => void;
@@ -57,7 +73,7 @@ export class WatchRotation {
   private addressSwitchesTotal = 0;
   private closed = false;
 
-  constructor(options: ResolvedClerkOptions<unknown>, logger: Logger, onAssignment: (assignment: Assignment) => void) {
+  constructor(options: WatchRotationOptions, logger: Logger, onAssignment: (assignment: Assignment) => void) {
     this.options = options;
     this.logger = logger;
     this.onAssignment = onAssignment;
