@@ -51,7 +51,8 @@ export interface ClerkOptions<Stub> {
    * Where to watch the assignment: Slicelets' Watch servers (the default deployment, e.g. the
    * Kubernetes Service `demo-cache:24510`, so each connection reaches some Slicelet) or Assigners
    * (`assigner:24500`). Several addresses are tried in turn when one keeps failing.
-   * Forms: `host:port` or `http(s)://host:port` (TLS comes from `credentials`, not the scheme).
+   * Forms: `host:port`, `http(s)://host:port` (TLS comes from `credentials`, not the scheme), or a
+   * grpc-js style `dns:///host:port` (read as `host:port`).
    */
   readonly watchAddresses: string | readonly string[];
   /**
@@ -123,6 +124,15 @@ function defaultLogger(): Logger {
   return sharedDefaultLogger;
 }
 
+/**
+ * `dns:///host:port` (or `dns://resolver/host:port`), the grpc-js target form the API sketch uses,
+ * as the `host:port` the watch client takes; other forms unchanged.
+ */
+function fromDnsTarget(address: string): string {
+  const m = /^dns:(?:\/\/[^/]*)?\/([^/]+)$/.exec(address);
+  return m === null ? address : (m[1] as string);
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!(Number.isSafeInteger(value) && value > 0)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
   return value;
@@ -136,7 +146,8 @@ function positiveInteger(name: string, value: number): number {
  *   non-positive `maxStubs`, `failoverAfterFailures` or `monitorIntervalMs`, a negative `stubIdleMs`.
  */
 export function resolveClerkOptions<Stub>(options: ClerkOptions<Stub>): ResolvedClerkOptions<Stub> {
-  const watchAddresses = typeof options.watchAddresses === 'string' ? [options.watchAddresses] : [...options.watchAddresses];
+  const given = typeof options.watchAddresses === 'string' ? [options.watchAddresses] : [...options.watchAddresses];
+  const watchAddresses = given.map(fromDnsTarget);
   if (watchAddresses.length === 0) throw new InvalidArgumentError('watchAddresses must name at least one address');
   for (const address of watchAddresses) watchAddressToGrpcTarget(address);
   let target: Target;

@@ -33,6 +33,11 @@ describe('resolveClerkOptions', () => {
     assert.deepEqual(o.watchAddresses, ['a:1', 'https://b:2']);
   });
 
+  it('reads grpc-js dns targets as host:port', () => {
+    const o = resolveClerkOptions({ ...base, watchAddresses: ['dns:///demo-cache:24510', 'dns://8.8.8.8/other:1', 'plain:2'] });
+    assert.deepEqual(o.watchAddresses, ['demo-cache:24510', 'other:1', 'plain:2']);
+  });
+
   const bad: [string, Partial<ClerkOptions<string>>, RegExp][] = [
     ['no watch address', { watchAddresses: [] }, /watchAddresses must name at least one address/],
     ['an address that does not parse', { watchAddresses: ['http://'] }, /watch address/],
