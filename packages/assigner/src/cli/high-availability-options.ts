@@ -160,8 +160,24 @@ export async function startEtcdBackends(config: EtcdRunConfig, logger: Logger, c
   let driver: PreferredAssignerDriver | undefined;
   const pa = config.preferredAssigner;
   if (pa !== undefined) {
-    paStore = new EtcdPreferredAssignerStore({ client, incarnation: pa.incarnation, storeNamespacePrefix: config.storeNamespacePrefix, logger });
-    driver = PreferredAssignerDriver.start({ self: pa.self, store: paStore, logger, ...pa.timings, ...(credentials === undefined ? {} : { credentials }) });
+    // The record is polled once per heartbeat interval, so a preferred Assigner that stops hearing
+    // from etcd notices within ~3 intervals and refuses heartbeats, letting a standby take over.
+    const heartbeatIntervalMs = pa.timings.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    paStore = new EtcdPreferredAssignerStore({
+      client,
+      incarnation: pa.incarnation,
+      storeNamespacePrefix: config.storeNamespacePrefix,
+      logger,
+      backupPollIntervalMs: heartbeatIntervalMs,
+    });
+    driver = PreferredAssignerDriver.start({
+      self: pa.self,
+      store: paStore,
+      logger,
+      ...pa.timings,
+      etcdContactTimeoutMs: 3 * heartbeatIntervalMs,
+      ...(credentials === undefined ? {} : { credentials }),
+    });
   }
   return {
     store,

@@ -24,6 +24,7 @@ import {
   InvalidArgumentError,
   type Logger,
   type PreferredAssignerServiceImplementation,
+  UnavailableError,
   SYSTEM_CLOCK,
   componentLogger,
   createDefaultLogger,
@@ -55,6 +56,14 @@ export interface PreferredAssignerDriverOptions extends PreferredAssignerTimings
   readonly clock?: Clock;
   /** @default pino at warn */
   readonly logger?: Logger;
+  /**
+   * dicer-ts: while preferred, refuse heartbeats (UNAVAILABLE) when etcd has not answered a read of
+   * the record for this long, so that standbys that can still reach etcd take over from a preferred
+   * Assigner cut off from etcd (which can no longer write anyway). Needs the record store to poll
+   * at least this often (`backupPollIntervalMs`). `undefined` = never refuse (Dicer's behaviour).
+   * @default undefined
+   */
+  readonly etcdContactTimeoutMs?: number | undefined;
 }
 
 /** Counters for the debug page and metrics (`dicer_assigner_preferred_assigner_*`). */
@@ -88,6 +97,8 @@ export class PreferredAssignerDriver {
   private readonly logger: Logger;
   private readonly credentials: ChannelCredentials;
   private readonly heartbeatDeadlineMs: number;
+  private readonly etcdContactTimeoutMs: number | undefined;
+  private readonly startedAtMs: number;
   private readonly roleListeners = new Set<(role: PreferredAssignerRole) => void>();
   private readonly observers = new Set<(event: PreferredAssignerDriverEvent) => void>();
   private currentRole: PreferredAssignerRole;
@@ -103,6 +114,8 @@ export class PreferredAssignerDriver {
     this.logger = componentLogger(options.logger ?? createDefaultLogger(), 'preferred-assigner', { self: options.self.uri });
     this.credentials = options.credentials ?? grpcCredentials.createInsecure();
     this.heartbeatDeadlineMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.etcdContactTimeoutMs = options.etcdContactTimeoutMs;
+    this.startedAtMs = this.clock.nowMs();
     this.machine = new PreferredAssignerStateMachine(options.self, options.store.incarnation, this.clock.nowMs(), options, (from, to, reason) =>
       this.logger.info({ from, to, reason }, 'preferred-assigner state changed'),
     );
@@ -192,6 +205,14 @@ export class PreferredAssignerDriver {
     const value = fromValueProto(request.preferredAssignerValue);
     if (value.kind !== 'some-assigner') throw new InvalidArgumentError(`heartbeat must carry SomeAssigner, got ${describeValue(value)}`);
     this.store.inform(value);
+    if (this.etcdContactTimeoutMs !== undefined && this.machine.state.kind === 'preferred') {
+      const now = this.clock.nowMs();
+      const lastContact = this.store.lastEtcdContactAtMs ?? this.startedAtMs;
+      if (now - lastContact > this.etcdContactTimeoutMs) {
+        this.logger.warn({ sinceMs: Math.round(now - lastContact) }, 'refusing heartbeats: no answer from etcd');
+        throw new UnavailableError(`preferred assigner ${this.self.uri} cannot reach etcd (last answer ${Math.round(now - lastContact)} ms ago)`);
+      }
+    }
     return proto.create(proto.HeartbeatResponsePSchema, {
       opId: request.opId,
       preferredAssignerValue: toValueProto(this.machine.heartbeatReply(Generation.EMPTY)),

@@ -65,6 +65,8 @@ export class KeySubscription {
   private cancelTimer: (() => void) | undefined;
   private cancelPoll: (() => void) | undefined;
   private lastVersion: Generation | undefined;
+  /** When a read of the key last succeeded (clock ms), for liveness checks of the etcd link. */
+  private lastContactAtMsValue: number | undefined;
 
   constructor(
     private readonly kv: EtcdVersionedKv,
@@ -82,6 +84,15 @@ export class KeySubscription {
     });
     this.pollIntervalMs = options.backupPollIntervalMs ?? DEFAULT_BACKUP_POLL_INTERVAL_MS;
     this.watchDurationMs = options.watchDurationMs;
+  }
+
+  /**
+   * When etcd last answered a read of this key (the initial read or a backup poll), in clock ms;
+   * `undefined` before the first. With a short `backupPollIntervalMs` this tells whether the etcd
+   * link works, which an idle watch stream cannot (etcd3 watches can stall silently).
+   */
+  get lastContactAtMs(): number | undefined {
+    return this.lastContactAtMsValue;
   }
 
   /** Starts the first cycle (asynchronously). */
@@ -120,6 +131,7 @@ export class KeySubscription {
       this.lastVersion = undefined;
       const { rows, revision } = await this.kv.readRows(this.appKey, undefined);
       if (!current()) return;
+      this.lastContactAtMsValue = this.clock.nowMs();
       for (const row of rows) {
         const err = this.handlers.onRow(row);
         if (err !== undefined) throw err;
@@ -173,6 +185,7 @@ export class KeySubscription {
     try {
       const { rows } = await this.kv.readRows(this.appKey, this.lastVersion);
       if (cycle !== this.cycle || this.closed) return;
+      this.lastContactAtMsValue = this.clock.nowMs();
       if (rows.length > 0) this.logger.warn({ appKey: this.appKey, rows: rows.length }, 'backup poll found rows the etcd watch missed');
       for (const row of rows) {
         this.acceptLiveRow(cycle, row);

@@ -120,6 +120,11 @@ export class EtcdPreferredAssignerStore {
     return this.latestValue;
   }
 
+  /** When etcd last answered a read of the record (clock ms); see `KeySubscription.lastContactAtMs`. */
+  get lastEtcdContactAtMs(): number | undefined {
+    return this.subscription.lastContactAtMs;
+  }
+
   /** Starts watching the record. */
   start(): void {
     this.subscription.start();

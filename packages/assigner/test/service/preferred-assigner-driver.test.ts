@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { type Server as NetServer, type Socket, connect, createServer } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
 import { PREFERRED_ASSIGNER_SERVICE_DEFINITION, createDefaultLogger } from '@dicer-ts/common';
@@ -10,6 +11,51 @@ import { EtcdPreferredAssignerStore } from '../../src/store/etcd-preferred-assig
 import { EtcdVersionedKv } from '../../src/store/etcd-versioned-kv.js';
 import { namespacesFor } from '../../src/store/etcd-key-layout.js';
 import { PreferredAssignerDriver } from '../../src/service/preferred-assigner-driver.js';
+
+/** A TCP proxy in front of etcd that can cut the link of one replica (a partition from etcd). */
+class EtcdLink {
+  private readonly sockets = new Set<Socket>();
+  private cut = false;
+  private server: NetServer | undefined;
+  url = '';
+
+  static async open(target: string): Promise<EtcdLink> {
+    const link = new EtcdLink();
+    const { hostname, port } = new URL(target);
+    const server = createServer((down) => {
+      if (link.cut) {
+        down.destroy();
+        return;
+      }
+      const up = connect(Number(port), hostname);
+      for (const sock of [down, up]) {
+        link.sockets.add(sock);
+        sock.on('close', () => link.sockets.delete(sock));
+        sock.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    link.server = server;
+    link.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return link;
+  }
+
+  /** Drops every connection and refuses new ones. */
+  sever(): void {
+    this.cut = true;
+    for (const sock of this.sockets) sock.destroy();
+  }
+
+  heal(): void {
+    this.cut = false;
+  }
+
+  close(): void {
+    this.sever();
+    this.server?.close();
+  }
+}
 
 interface Replica {
   readonly driver: PreferredAssignerDriver;
@@ -53,15 +99,31 @@ describe('PreferredAssignerDriver (real etcd, real gRPC heartbeats)', function (
     replicas = [];
   });
 
-  async function spawn(timings: PreferredAssignerTimings = FAST): Promise<Replica> {
+  async function spawn(timings: PreferredAssignerTimings = FAST, link?: EtcdLink): Promise<Replica> {
     const server = new Server();
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    const client = new Etcd3({ hosts: etcd.endpoint });
+    const client = new Etcd3({ hosts: link?.url ?? etcd.endpoint, dialTimeout: 500 });
     const logger = createDefaultLogger('silent');
-    const store = new EtcdPreferredAssignerStore({ client, incarnation: 2n, storeNamespacePrefix: prefix, retryMinDelayMs: 100, retryMaxDelayMs: 400, logger });
-    const driver = PreferredAssignerDriver.start({ self: createAssignerInfo(randomUUID(), `https://127.0.0.1:${port}`), store, logger, ...timings });
+    const interval = timings.heartbeatIntervalMs ?? 1000;
+    const store = new EtcdPreferredAssignerStore({
+      client,
+      incarnation: 2n,
+      storeNamespacePrefix: prefix,
+      retryMinDelayMs: 100,
+      retryMaxDelayMs: 400,
+      backupPollIntervalMs: interval,
+      opTimeoutMs: 1000,
+      logger,
+    });
+    const driver = PreferredAssignerDriver.start({
+      self: createAssignerInfo(randomUUID(), `https://127.0.0.1:${port}`),
+      store,
+      logger,
+      etcdContactTimeoutMs: 3 * interval,
+      ...timings,
+    });
     server.addService(PREFERRED_ASSIGNER_SERVICE_DEFINITION, driver.heartbeatService());
     const r: Replica = { driver, server, client, store, alive: true };
     replicas.push(r);
@@ -143,6 +205,26 @@ describe('PreferredAssignerDriver (real etcd, real gRPC heartbeats)', function (
       return p;
     });
     await eventually(() => pa.driver.role.role === 'standby' && pa.driver.role.redirectUri === next.driver.self.uri);
+  });
+
+  it('lets the others take over from a preferred assigner cut off from etcd, which follows once healed', async () => {
+    const links = await Promise.all([0, 1, 2].map(() => EtcdLink.open(etcd.endpoint)));
+    try {
+      for (const link of links) await spawn(FAST, link);
+      const pa = await eventually(agreedPreferred);
+      const paLink = links[replicas.indexOf(pa)]!;
+      paLink.sever();
+      const next = await eventually(() => alive().find((r) => r !== pa && r.driver.role.role === 'preferred'), {
+        timeoutMs: 15_000,
+        description: 'a standby taking over from the partitioned preferred assigner',
+      });
+      paLink.heal();
+      await eventually(() => pa.driver.role.role === 'standby' && pa.driver.role.redirectUri === next.driver.self.uri, { timeoutMs: 15_000 });
+    } finally {
+      for (const r of replicas) crash(r);
+      replicas = [];
+      for (const link of links) link.close();
+    }
   });
 
   it('never lets two live replicas be preferred in the same PA generation while killing and restarting', async () => {
