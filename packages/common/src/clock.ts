@@ -9,12 +9,31 @@ export interface Clock {
   setTimer(delayMs: number, callback: () => void): () => void;
 }
 
-/** The real clock: `Date.now()` and `setTimeout` (timers are unref'd so they never hold a process open). */
+/**
+ * The longest delay one Node timer can hold: anything above 2^31 − 1 ms fires at once (with a
+ * warning), so {@link SYSTEM_CLOCK} re-arms in steps of at most this much.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * The real clock: `Date.now()` and `setTimeout`. Timers are unref'd so they never hold a process
+ * open, and delays longer than {@link MAX_TIMER_DELAY_MS} are re-armed rather than firing early.
+ */
 export const SYSTEM_CLOCK: Clock = {
   nowMs: () => Date.now(),
   setTimer(delayMs, callback) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
-    handle.unref();
+    const dueAtMs = Date.now() + Math.max(0, delayMs);
+    let handle: NodeJS.Timeout;
+    const arm = (): void => {
+      const remainingMs = dueAtMs - Date.now();
+      if (remainingMs > MAX_TIMER_DELAY_MS) {
+        handle = setTimeout(arm, MAX_TIMER_DELAY_MS);
+      } else {
+        handle = setTimeout(callback, Math.max(0, remainingMs));
+      }
+      handle.unref();
+    };
+    arm();
     return () => clearTimeout(handle);
   },
 };

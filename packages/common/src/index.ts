@@ -22,7 +22,7 @@ export {
 export type { StatusDetails } from './errors.js';
 
 // Time, randomness, logging
-export { SYSTEM_CLOCK, ManualClock } from './clock.js';
+export { SYSTEM_CLOCK, MAX_TIMER_DELAY_MS, ManualClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { SYSTEM_RANDOM, SeededRandom } from './random.js';
 export type { Random } from './random.js';
