@@ -112,10 +112,32 @@ async function serveFetch(call: ServerWritableStream<FetchRequest, Buffer>, deps
     batchBytes = 0;
     if (!call.write(encoded)) await drained(call, abort.signal);
   };
+  const stopped = aborted(abort.signal);
+  let iterator: Iterator<StateEntry> | AsyncIterator<StateEntry> | undefined;
+  let finished = false;
   try {
-    const entries = deps.provide(request.range, { transferId: request.transferId, requester: request.requester, signal: abort.signal });
-    for await (const entry of entries) {
+    const source = deps.provide(request.range, { transferId: request.transferId, requester: request.requester, signal: abort.signal });
+    iterator = iteratorOf(source);
+    for (;;) {
+      let step = iterator.next();
+      if (isPromise(step)) {
+        // An async provider: while it thinks, send what is batched (a stalled provider must not
+        // hold back entries already read), and stop waiting for it once the call is abandoned.
+        const waiting = batch.length > 0 ? Promise.race([step, nextMacrotask()]) : step;
+        let raced = await Promise.race([waiting, stopped]);
+        if (raced === PENDING) {
+          await flush();
+          raced = await Promise.race([step, stopped]);
+        }
+        if (raced === STOPPED) break;
+        step = raced as IteratorResult<StateEntry>;
+      }
+      if (step.done === true) {
+        finished = true;
+        break;
+      }
       if (abort.signal.aborted) break;
+      const entry = step.value;
       if (!(entry?.key instanceof Uint8Array) || !(entry.value instanceof Uint8Array)) {
         throw new TypeError('a state provider must yield { key: Uint8Array; value: Uint8Array }');
       }
@@ -132,12 +154,7 @@ async function serveFetch(call: ServerWritableStream<FetchRequest, Buffer>, deps
       bytes += size;
       if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) await flush();
     }
-    if (abort.signal.aborted) {
-      deps.sink.ended(request, 'cancelled', keys, bytes, abort.signal.reason);
-      if (deps.closing.aborted) fail(call, status.UNAVAILABLE, 'slicelet closing');
-      return;
-    }
-    await flush();
+    if (!abort.signal.aborted) await flush();
     if (abort.signal.aborted) {
       deps.sink.ended(request, 'cancelled', keys, bytes, abort.signal.reason);
       if (deps.closing.aborted) fail(call, status.UNAVAILABLE, 'slicelet closing');
@@ -146,13 +163,45 @@ async function serveFetch(call: ServerWritableStream<FetchRequest, Buffer>, deps
     call.end();
     deps.sink.ended(request, 'completed', keys, bytes);
   } catch (err) {
+    finished = true;
+    // Entries read before the failure are valid: send them first (a partial transfer beats none).
+    if (!abort.signal.aborted) await flush().catch(() => undefined);
     deps.sink.ended(request, 'failed', keys, bytes, err);
     const code = isDicerError(err) ? err.code : status.INTERNAL;
     fail(call, code, `state provider failed: ${(err as Error)?.message ?? String(err)}`);
   } finally {
+    // Let an unfinished provider clean up; not awaited, since one that ignores its signal may never settle.
+    if (!finished && iterator?.return !== undefined) void Promise.resolve(iterator.return()).catch(() => undefined);
     call.off('cancelled', onCancelled);
     deps.closing.removeEventListener('abort', onClosing);
   }
+}
+
+const PENDING = Symbol('pending');
+const STOPPED = Symbol('stopped');
+
+/** The iterator of a provider's result, sync or async. */
+function iteratorOf(source: AsyncIterable<StateEntry> | Iterable<StateEntry>): Iterator<StateEntry> | AsyncIterator<StateEntry> {
+  if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+  if (source !== null && typeof source === 'object' && Symbol.iterator in source) return source[Symbol.iterator]();
+  throw new TypeError('a state provider must return an iterable or async iterable');
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown })?.then === 'function';
+}
+
+/** Resolves with {@link PENDING} on the next macrotask (after every pending microtask). */
+function nextMacrotask(): Promise<typeof PENDING> {
+  return new Promise((resolve) => setImmediate(() => resolve(PENDING)));
+}
+
+/** Resolves with {@link STOPPED} when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<typeof STOPPED> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(STOPPED);
+    else signal.addEventListener('abort', () => resolve(STOPPED), { once: true });
+  });
 }
 
 /** Resolves when the call's buffer drained or `signal` aborted. */
