@@ -1,4 +1,22 @@
-/** @packageDocumentation The assigner package of dicer-ts (being built). */
+/**
+ * @packageDocumentation
+ * The dicer-ts Assigner: the Watch gRPC server Slicelets and Clerks (ours or Dicer's) talk to, the
+ * per-target assignment generator, the in-memory and etcd stores, preferred-assigner HA, the debug
+ * page with Prometheus metrics, and — in a labelled section — the pure core (algorithm, load map,
+ * load and health watchers, regeneration decision) that the simulator drives in virtual time.
+ *
+ * @example
+ * ```ts
+ * import { Assigner } from '@dicer-ts/assigner';
+ *
+ * const assigner = await Assigner.start({
+ *   port: 24500,
+ *   targetConfigDirectory: './configs', // <target>.textproto or .json, reloaded on change
+ *   debugPort: 7777,                    // http://127.0.0.1:7777/ and /metrics
+ * });
+ * process.once('SIGTERM', () => void assigner.close());
+ * ```
+ */
 
 // ---------------------------------------------------------------------------------------------
 // Pure core (used by the simulator): the assignment algorithm and the LoadMap (algorithm.md §2–§6).
