@@ -17,6 +17,11 @@ const CONFIG_DIR = fileURLToPath(new URL('./config', import.meta.url));
 const MAX_LOAD_HINT = 50;
 const IMBALANCE_TOLERANCE_RATIO = 0.1;
 const MAX_REPLICAS = 2;
+/**
+ * Sampling noise allowed on top of the band for the rates the servers serve over 2 s: the Clerk
+ * picks one of the hot key's 2 replicas at random per request.
+ */
+const SERVED_NOISE = 0.1;
 
 describe('hot key (e2e, real processes)', function () {
   this.timeout(60_000);
@@ -66,8 +71,19 @@ describe('hot key (e2e, real processes)', function () {
     ).catch((err: Error) => {
       throw new Error(`${err.message}; last: ${last}`);
     });
-    const served = [...(await serverRates(c, 8)).values()];
-    const servedMean = served.reduce((a, b) => a + b, 0) / served.length;
+    // What the servers actually serve follows once the Slicelets' load rates have caught up.
+    const served = await eventually(
+      async () => {
+        const rates = [...(await serverRates(c, 8)).values()];
+        const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+        const bound = (mean + IMBALANCE_TOLERANCE_RATIO * Math.max(MAX_LOAD_HINT, mean)) / mean;
+        last = `served ${rates.map((r) => r.toFixed(1)).join(', ')}`;
+        return rates.length === 4 && Math.max(...rates) / mean <= bound + SERVED_NOISE ? Math.max(...rates) / mean : false;
+      },
+      { timeoutMs: 30_000, description: 'served max/mean inside the band' },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${last}`);
+    });
     printFigures('hot-key', {
       hotKeyShare: 0.5,
       isolatedAndReplicatedAfterMs: isolatedAfterMs,
@@ -76,7 +92,7 @@ describe('hot key (e2e, real processes)', function () {
       assignerMeanPodLoad: band.mean,
       assignerMaxOverMean: band.ratio,
       band: band.bound,
-      servedMaxOverMean: Math.max(...served) / servedMean,
+      servedMaxOverMean: served,
     });
     assert.ok(isolatedAfterMs <= 10 * watchTimeoutMs, `isolated and replicated after ${isolatedAfterMs} ms (at most 10 rounds)`);
   });

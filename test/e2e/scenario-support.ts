@@ -13,6 +13,7 @@ export const E2E_CLUSTER_OPTIONS: DemoClusterOptions = {
   minGenerationIntervalMs: 200,
   loadBalancingIntervalMs: 2_000,
   watchTimeoutMs: 1_000,
+  loadHalfLifeSeconds: 2,
   statsIntervalMs: 250,
   rate: 200,
   keys: 1_000,
