@@ -178,6 +178,17 @@ export class AssignerMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Placement phases cut short (dicer-ts addition): `reason` is `timeout` (placementTimeoutMs) or
+   * `budget` (the iteration budget). The assignment is still valid, only less balanced.
+   */
+  readonly placementCutoffs = new Counter({
+    name: 'dicer_assigner_placement_cutoffs_total',
+    help: 'Placement phases stopped early by the time limit or the iteration budget',
+    labelNames: [...TARGET_LABELS, 'reason'],
+    registers: [this.registry],
+  });
+
   /** Failed watch calls by reason (NO_CONFIG, INVALID_REQUEST, INTERNAL). */
   readonly watchErrors = new Counter({
     name: 'dicer_assigner_num_watch_errors_total',

@@ -451,6 +451,8 @@ export class GeneratorDriver {
           compareResources: compare,
           nowMs: () => performance.now(),
         });
+        if (result.stats.placementTimedOut) this.options.metrics.placementCutoffs.inc({ ...this.labels, reason: 'timeout' });
+        if (result.stats.placementBudgetExhausted) this.options.metrics.placementCutoffs.inc({ ...this.labels, reason: 'budget' });
         slices = result.slices.map((s) => ({
           slice: s.slice,
           resources: s.resources.map((id) => squids.get(id) as Squid),
