@@ -20,7 +20,7 @@ import {
   componentLogger,
 } from '@dicer-ts/common';
 import { type ClerkOptions, type ReplicaSelection, type ResolvedClerkOptions, resolveClerkOptions } from './clerk-options.js';
-import { pickReplicaIndex } from './replica-picker.js';
+import { ReplicaRandom, pickReplicaIndex } from './replica-picker.js';
 import { type RequestCounter, type RoutedResource, RoutingTable } from './routing-table.js';
 import { StubCache, type StubCacheStats } from './stub-cache.js';
 import { WatchRotation } from './watch-rotation.js';
@@ -112,7 +112,7 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
   private readonly options: ResolvedClerkOptions<Stub>;
   private readonly logger: Logger;
   private readonly selection: ReplicaSelection;
-  private readonly random: ResolvedClerkOptions<Stub>['random'];
+  private readonly random: ReplicaRandom;
   private readonly stubs: StubCache<Stub>;
   private readonly watch: WatchRotation;
   /** The table routed on; replaced whole (never mutated) when a newer assignment arrives. */
@@ -126,7 +126,7 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
     super();
     this.options = options;
     this.selection = options.replicaSelection;
-    this.random = options.random;
+    this.random = new ReplicaRandom(options.random);
     this.logger = componentLogger(options.logger, 'clerk', { target: options.target.toString() });
     this.stubs = new StubCache<Stub>({
       factory: options.stubFactory,

@@ -37,8 +37,8 @@ export type { StubCacheStats } from './stub-cache.js';
 export type { WatchRotationStats } from './watch-rotation.js';
 
 // Replica choice (pure)
-export { pickRandomIndex, pickLeastOutstandingIndex, pickReplicaIndex } from './replica-picker.js';
-export type { OutstandingCount } from './replica-picker.js';
+export { pickRandomIndex, pickLeastOutstandingIndex, pickReplicaIndex, ReplicaRandom } from './replica-picker.js';
+export type { OutstandingCount, RandomInts } from './replica-picker.js';
 
 // grpc-js integration: per-resource clients or channels, and per-call routing on metadata
 export { grpcClientStubs, grpcChannelStubs, grpcTargetForResource } from './grpc-stubs.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import fc from 'fast-check';
 import { SeededRandom } from '@dicer-ts/common';
-import { pickLeastOutstandingIndex, pickRandomIndex, pickReplicaIndex } from '../src/replica-picker.js';
+import { ReplicaRandom, pickLeastOutstandingIndex, pickRandomIndex, pickReplicaIndex } from '../src/replica-picker.js';
 
 const counts = (...values: number[]): { outstanding: number }[] => values.map((outstanding) => ({ outstanding }));
 
@@ -14,12 +14,30 @@ function chiSquare(observed: readonly number[]): number {
 }
 
 describe('pickRandomIndex', () => {
-  it('spreads picks uniformly over the replicas with a seeded Random', () => {
-    const random = new SeededRandom(7);
-    const hits = [0, 0, 0, 0, 0];
-    for (let i = 0; i < 100_000; i++) hits[pickRandomIndex(5, random)]!++;
-    // 4 degrees of freedom: the 99.9th percentile is 18.47.
-    assert.ok(chiSquare(hits) < 18.47, `chi-square ${chiSquare(hits)} for ${hits.join(',')}`);
+  for (const [name, make] of [
+    ['a seeded Random', () => new SeededRandom(7)],
+    ['the Clerk\'s ReplicaRandom seeded from it', () => new ReplicaRandom(new SeededRandom(7))],
+  ] as const) {
+    it(`spreads picks uniformly over the replicas with ${name}`, () => {
+      const random = make();
+      for (const n of [2, 3, 5]) {
+        const hits = new Array<number>(n).fill(0);
+        for (let i = 0; i < 100_000; i++) hits[pickRandomIndex(n, random)]!++;
+        // The 99.9th percentiles of chi-square with 1, 2 and 4 degrees of freedom.
+        const limit = { 2: 10.83, 3: 13.82, 5: 18.47 }[n]!;
+        assert.ok(chiSquare(hits) < limit, `chi-square ${chiSquare(hits)} for ${hits.join(',')}`);
+      }
+    });
+  }
+
+  it('gives the same sequence for the same seed with ReplicaRandom', () => {
+    const a = new ReplicaRandom(new SeededRandom(99));
+    const b = new ReplicaRandom(new SeededRandom(99));
+    const c = new ReplicaRandom(new SeededRandom(100));
+    const seq = (r: ReplicaRandom): number[] => Array.from({ length: 50 }, () => r.nextInt(1000));
+    const sa = seq(a);
+    assert.deepEqual(sa, seq(b));
+    assert.notDeepEqual(sa, seq(c));
   });
 
   it('returns 0 for a single replica without consuming randomness', () => {
@@ -29,8 +47,14 @@ describe('pickRandomIndex', () => {
     assert.equal(a.next(), b.next());
   });
 
-  it('stays in range for a generator that returns exactly 1', () => {
-    assert.equal(pickRandomIndex(4, { next: () => 1 }), 3);
+  it('stays in range for a source that returns the bound itself', () => {
+    assert.equal(pickRandomIndex(4, { nextInt: (bound) => bound }), 3);
+  });
+
+  it('never gets stuck at zero state with ReplicaRandom', () => {
+    const r = new ReplicaRandom({ next: () => 0 });
+    const seen = new Set(Array.from({ length: 100 }, () => r.nextInt(10)));
+    assert.ok(seen.size > 5);
   });
 });
 
@@ -68,7 +92,7 @@ describe('replica picker invariants', () => {
   it('always picks an index of an existing replica', () => {
     fc.assert(
       fc.property(arbCounts, fc.integer(), fc.constantFrom('random' as const, 'least-outstanding' as const), (values, seed, selection) => {
-        const i = pickReplicaIndex(selection, counts(...values), new SeededRandom(seed));
+        const i = pickReplicaIndex(selection, counts(...values), new ReplicaRandom(new SeededRandom(seed)));
         return Number.isInteger(i) && i >= 0 && i < values.length;
       }),
       { seed: 42, numRuns: 500 },
@@ -78,7 +102,7 @@ describe('replica picker invariants', () => {
   it('least-outstanding never picks a replica busier than another', () => {
     fc.assert(
       fc.property(arbCounts, fc.integer(), (values, seed) => {
-        const i = pickLeastOutstandingIndex(counts(...values), new SeededRandom(seed));
+        const i = pickLeastOutstandingIndex(counts(...values), new ReplicaRandom(new SeededRandom(seed)));
         return values[i] === Math.min(...values);
       }),
       { seed: 42, numRuns: 500 },
