@@ -254,3 +254,21 @@ export type {
 export { createAssignerInfo, isSameAssigner } from './core/preferred-assigner-value.js';
 export type { AssignerInfo, PreferredAssignerValue } from './core/preferred-assigner-value.js';
 // --- end of etcd store and highly available Assigners ---
+
+// State transfer on handoff (area: state transfer, issue #10): TransferP annotations for planned
+// moves and their lifetime (docs/state-transfer.md).
+export {
+  planStateTransfers,
+  reachabilityFromHealth,
+  DEFAULT_STATE_TRANSFER_TIMEOUT_MS,
+  INITIAL_STATE_TRANSFER_STATE,
+} from './core/state-transfer.js';
+export type {
+  SourceReachability,
+  StateTransferState,
+  StateTransferInput,
+  StateTransferResult,
+  StateTransferCounts,
+} from './core/state-transfer.js';
+export { StateTransferPlanner } from './core/state-transfer-planner.js';
+export type { StateTransferPlannerOptions } from './core/state-transfer-planner.js';

@@ -18,6 +18,7 @@ import {
   planStateTransfers,
   reachabilityFromHealth,
 } from '../../src/core/state-transfer.js';
+import { StateTransferPlanner } from '../../src/core/state-transfer-planner.js';
 import { commitProposal } from '../../src/store/commit-proposal.js';
 import type { ProposedAssignmentSlice } from '../../src/store/store.js';
 
@@ -274,5 +275,30 @@ describe('reachabilityFromHealth', () => {
     });
     assert.deepEqual(PODS.map(f), ['running', 'terminating', 'unreachable', 'unreachable', 'unreachable']);
     assert.equal(reachabilityFromHealth(undefined)(PODS[0] as Squid), 'unreachable');
+  });
+});
+
+describe('StateTransferPlanner', () => {
+  it('adopts a plan only when its assignment is committed', () => {
+    const planner = new StateTransferPlanner({ timeoutMs: TIMEOUT_MS });
+    const g1 = commit(undefined, proposal([], [[0]]), 1000n);
+    const g2 = commit(g1, proposal([], [[1]]), 2000n);
+    const health = reach({ 0: 'terminating', 1: 'running' });
+    // A plan whose write lost the compare-and-swap: nothing adopted.
+    const lost = planner.finalizer(g1, health, 10)(g2);
+    assert.equal(transfers(lost).length, 1);
+    planner.onCommitted(g1);
+    assert.equal(planner.inFlight, 0);
+    // The retried plan commits.
+    const won = planner.finalizer(g1, health, 20)(g2);
+    planner.onCommitted(won);
+    assert.equal(planner.inFlight, 1);
+    assert.equal(planner.nextExpiryMs, 20 + TIMEOUT_MS);
+    assert.deepEqual(planner.lastCounts, { created: 1, kept: 0, expired: 0, abandoned: 0 });
+    // After the timeout the next commit removes it.
+    const g3 = commit(won, proposal([], [[1]]), 3000n);
+    planner.onCommitted(planner.finalizer(won, health, 20 + TIMEOUT_MS)(g3));
+    assert.equal(planner.inFlight, 0);
+    assert.equal(planner.nextExpiryMs, undefined);
   });
 });
