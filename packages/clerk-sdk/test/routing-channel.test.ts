@@ -6,6 +6,7 @@ import { Clerk } from '../src/clerk.js';
 import { grpcChannelStubs, grpcClientStubs } from '../src/grpc-stubs.js';
 import { RoutingChannel } from '../src/routing-channel.js';
 import { routingCallOptions, routingMetadata } from '../src/routing-interceptor.js';
+import { startL4Balancer } from './fixtures/l4-balancer.js';
 import { type PodServer, hang, startPodServer, streamWhoAmI, whoAmI } from './fixtures/pod-server.js';
 import { TEST_TARGET, type WatchServer, assignmentOf, startWatchServer } from './fixtures/watch-server.js';
 
@@ -58,6 +59,32 @@ describe('RoutingChannel', () => {
     const distinct = new Set(Array.from({ length: 200 }, (_, i) => assignment.lookup(SliceKey.fromApplicationKey(`user-${i}`)).resources[0]!.resourceAddress.uri));
     assert.equal(distinct.size, 4);
     assert.equal(clerk.status().stubs.size, 4);
+  });
+
+  it('sends every key to its owner where an L4 balancer sends every call of a connection to one pod', async () => {
+    const { watch, pods } = await setup(4);
+    // kube-proxy: a pod per TCP connection. One gRPC channel = one long-lived HTTP/2 connection.
+    const service = await startL4Balancer(pods.map((p) => p.uri.replace('http://', '')));
+    toClose.push({ close: () => service.stop() });
+    const viaService = new Client(service.address, credentials.createInsecure());
+    toClose.push(viaService);
+    const clerk = await Clerk.create({ ...common, watchAddresses: watch.address, ...grpcChannelStubs(credentials.createInsecure()) });
+    toClose.push(clerk);
+    await clerk.ready({ timeoutMs: 5000 });
+    const routed = new Client('unused', credentials.createInsecure(), { channelOverride: new RoutingChannel(clerk) });
+    toClose.push(routed);
+
+    const keys = Array.from({ length: 100 }, (_, i) => `session-${i}`);
+    const owner = (k: string): string => clerk.assignment!.lookup(SliceKey.fromApplicationKey(k)).resources[0]!.resourceAddress.uri;
+    const l4 = await Promise.all(keys.map((k) => whoAmI(viaService, routingMetadata(k))));
+    const perRequest = await Promise.all(keys.map((k) => whoAmI(routed, routingMetadata(k))));
+    // Through the Service, one connection: one pod answers everything, whatever the key.
+    assert.equal(new Set(l4).size, 1);
+    assert.equal(service.connections, 1);
+    assert.ok(keys.filter((k, i) => l4[i] !== owner(k)).length > 50);
+    // Routed per request: every key reaches its owner, and all four pods share the work.
+    assert.deepEqual(perRequest, keys.map(owner));
+    assert.equal(new Set(perRequest).size, 4);
   });
 
   it('counts calls in flight for least-outstanding selection and releases them at the status', async () => {
