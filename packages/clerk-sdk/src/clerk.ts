@@ -136,7 +136,7 @@ export class Clerk<Stub> extends EventEmitter<ClerkEvents> {
       clock: options.clock,
       logger: this.logger,
     });
-    this.watch = new WatchRotation(options, options.logger, (a) => this.onAssignment(a));
+    this.watch = new WatchRotation(options, this.logger, (a) => this.onAssignment(a));
     this.armMonitor();
   }
 

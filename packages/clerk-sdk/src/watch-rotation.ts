@@ -145,7 +145,10 @@ export class WatchRotation {
     this.client = this.startClient(latest, this.backoffAfterRounds(rounds));
     // The new client's failures count from zero; the old ones are already in the total.
     this.lastFailures = 0;
-    this.logger.warn({ from, to: this.options.watchAddresses[this.addressIndex], rounds }, 'watch address failing; moving on');
+    const data = { from, to: this.options.watchAddresses[this.addressIndex], rounds };
+    // Warn once per outage; the moves that follow until a success are debug noise.
+    if (this.switchesSinceSuccess === 1) this.logger.warn(data, 'watch address failing; moving on');
+    else this.logger.debug(data, 'watch address failing; moving on');
   }
 
   private backoffAfterRounds(rounds: number): BackoffOptions | undefined {
