@@ -13,7 +13,7 @@ import {
   SYSTEM_CLOCK,
   Slice,
   SliceAssignment,
-  type SliceKey,
+  SliceKey,
   SliceSet,
   type Squid,
   SubscriberHub,
@@ -33,6 +33,12 @@ import {
 import type { StateEntry } from '../../src/state-transfer/transfer-wire.js';
 import { SliceletWatchServer } from '../../src/watch-server.js';
 import { key, squidOf } from '../fixtures.js';
+import { INITIAL_STATE_TRANSFER_STATE, planStateTransfers } from '../../../assigner/src/core/state-transfer.js';
+import { commitProposal } from '../../../assigner/src/store/commit-proposal.js';
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
 
 const silent = createDefaultLogger('silent');
 const TARGET = 'it-cache';
@@ -362,5 +368,110 @@ describe('Slicelet with state transfer', function () {
     assert.equal(a.stateTransfer?.stats().outgoing.completed, 1, 'the drain waited for the outgoing transfer');
     await eventually(() => b.stateTransfer?.stats().incoming.completed === 1);
     assert.deepEqual([...warm.entries()], [...store.entries()]);
+  });
+});
+
+describe('Slicelets following the Assigner core plan', function () {
+  this.timeout(20_000);
+  const target = Target.parse(TARGET);
+  let hub: SubscriberHub | undefined;
+  let fakeAssigner: SliceletWatchServer | undefined;
+  const slicelets: Slicelet[] = [];
+
+  afterEach(async () => {
+    for (const s of slicelets.splice(0)) await s.close();
+    hub?.close();
+    await fakeAssigner?.close();
+  });
+
+  it('hands the slices of a terminating pod to the other pod with their entries', async () => {
+    hub = new SubscriberHub({ suggestedRpcTimeoutMs: 1_000, redirectAddress: () => undefined });
+    fakeAssigner = await SliceletWatchServer.start({
+      host: '127.0.0.1',
+      port: 0,
+      target,
+      hub,
+      onSyncState: () => undefined,
+      rejectOnFatalTargetMismatch: true,
+      credentials: ServerCredentials.createInsecure(),
+      logger: silent,
+    });
+    const ports = new Map<string, number>();
+    const caches = new Map<string, Map<string, string>>();
+    const start = async (port: number): Promise<Slicelet> => {
+      const cache = new Map<string, string>();
+      const s = await Slicelet.start({
+        target: TARGET,
+        assigner: `127.0.0.1:${fakeAssigner?.port}`,
+        host: '127.0.0.1',
+        port,
+        watchPort: 'disabled',
+        watchTimeoutMs: 1_000,
+        logger: silent,
+        stateTransfer: {
+          listen: { host: '127.0.0.1', port: 0 },
+          resolveAddress: (squid) => `127.0.0.1:${ports.get(squid.toString())}`,
+          provide: function* (range) {
+            for (const [k, v] of cache) if (range.contains(SliceKey.fromApplicationKey(k))) yield { key: utf8(k), value: utf8(v) };
+          },
+          receive: async ({ entries }) => {
+            for await (const e of entries) {
+              const k = new TextDecoder().decode(e.key);
+              if (!cache.has(k)) cache.set(k, new TextDecoder().decode(e.value));
+            }
+          },
+        },
+      });
+      slicelets.push(s);
+      ports.set(s.squid.toString(), s.stateTransfer?.port as number);
+      caches.set(s.squid.toString(), cache);
+      return s;
+    };
+    const a = await start(9201);
+    const b = await start(9202);
+    const g1 = commitProposal(
+      {
+        predecessor: undefined,
+        slices: [
+          { slice: range(undefined, 0x80), resources: [a.squid] },
+          { slice: range(0x80, undefined), resources: [b.squid] },
+        ],
+      },
+      Generation.create(INC, 10n),
+      false,
+    );
+    hub.publish(g1);
+    await eventually(() => a.generation.number === 10n && b.generation.number === 10n);
+    // Each pod caches the keys it owns.
+    for (let i = 0; i < 200; i++) {
+      const k = `user-${i}`;
+      const owner = g1.lookup(SliceKey.fromApplicationKey(k)).resources[0] as Squid;
+      caches.get(owner.toString())?.set(k, `v${i}`);
+    }
+    const aKeys = [...(caches.get(a.squid.toString()) as Map<string, string>).keys()];
+    assert.ok(aKeys.length > 0);
+    const bKey = [...(caches.get(b.squid.toString()) as Map<string, string>).keys()][0] as string;
+    const bHandle = b.createHandle(SliceKey.fromApplicationKey(bKey));
+    const drained = a.drain({ timeoutMs: 10_000 });
+    // The Assigner sees A terminating and moves everything to B; the core plans the transfer.
+    const g2 = commitProposal({ predecessor: g1, slices: [{ slice: Slice.FULL, resources: [b.squid] }] }, Generation.create(INC, 20n), false);
+    const plan = planStateTransfers({
+      predecessor: g1,
+      committed: g2,
+      reachability: (s) => (s.equals(a.squid) ? 'terminating' : 'running'),
+      nowMs: 0,
+      state: INITIAL_STATE_TRANSFER_STATE,
+      timeoutMs: 60_000,
+    });
+    hub.publish(plan.assignment);
+    assert.equal((await drained).kind, 'moved');
+    await eventually(() => b.stateTransfer?.stats().incoming.completed === 1);
+    const bCache = caches.get(b.squid.toString()) as Map<string, string>;
+    for (const k of aKeys) assert.equal(bCache.get(k), `v${k.slice('user-'.length)}`);
+    assert.equal(bCache.size, 200);
+    assert.equal(b.stateTransfer?.stats().incoming.keys, aKeys.length);
+    // B owns its old half continuously through the move (its continuity number survived planning).
+    assert.equal(b.generation.number, 20n);
+    assert.equal(bHandle.isAssignedContinuously(), true);
   });
 });
