@@ -1,15 +1,14 @@
 /**
- * The demo's Assigner process: `Assigner.start` on the embedded in-memory store (or an etcd store
- * with `--etcd`), with the demo's target config directory and the timings given on the command
- * line, so the orchestrator and the e2e tests can shorten them. Writes a `ready` line on stdout
- * (ports) and logs (pino) on stderr; SIGTERM / SIGINT close it.
+ * The demo's Assigner process: `Assigner.start` on the embedded in-memory store, with the demo's
+ * target config directory and the timings given on the command line, so the orchestrator and the
+ * e2e tests can shorten them (`npm start -- --etcd` runs the assigner package's own CLI instead).
+ * Writes a `ready` line on stdout (ports) and logs (pino) on stderr; SIGTERM / SIGINT close it.
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Assigner, type AssignerOptions } from '@dicer-ts/assigner';
 import { writeProcessMessage } from '../process-messages.js';
 import { numberFlag, stringFlag } from './arguments.js';
-import { createEtcdStore } from './etcd-store-factory.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -23,14 +22,12 @@ async function main(): Promise<void> {
       'min-generation-interval-ms': { type: 'string' },
       'load-balancing-interval-ms': { type: 'string' },
       'suggested-rpc-timeout-ms': { type: 'string' },
-      etcd: { type: 'string' },
       'log-level': { type: 'string' },
     },
     strict: true,
   });
   const logger = pino({ level: stringFlag(values, 'log-level') ?? 'warn' }, pino.destination(2));
   const suggested = numberFlag(values, 'suggested-rpc-timeout-ms', 5_000, 1_000);
-  const etcd = stringFlag(values, 'etcd');
   const options: AssignerOptions = {
     port: numberFlag(values, 'port', 0, 0, 65535),
     host: stringFlag(values, 'host') ?? '127.0.0.1',
@@ -42,7 +39,7 @@ async function main(): Promise<void> {
     loadBalancingIntervalMs: numberFlag(values, 'load-balancing-interval-ms', 60_000, 1),
     sliceletSuggestedRpcTimeoutMs: suggested,
     clerkSuggestedRpcTimeoutMs: suggested,
-    store: etcd === undefined ? 'memory' : await createEtcdStore(etcd.split(','), logger),
+    store: 'memory',
     logger,
   };
   const assigner = await Assigner.start(options);

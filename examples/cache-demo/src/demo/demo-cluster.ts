@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { IllegalStateError } from '@dicer-ts/common';
+import { createServer } from 'node:net';
+import { IllegalStateError, UnavailableError } from '@dicer-ts/common';
 import { DEMO_TARGET } from '../cache-server.js';
 import type { CacheServerStats, LoadGeneratorStats } from '../process-messages.js';
 import { type DebugJsonTarget, fetchDebugTarget } from './debug-json.js';
@@ -120,25 +121,9 @@ export class DemoCluster {
       logDir: options.logDir,
       logLevel: options.logLevel ?? 'warn',
     };
-    const assigner = DemoProcess.spawn(
-      'assigner',
-      'assigner',
-      [
-        '--port=0',
-        `--debug-port=${resolved.debugPort}`,
-        `--config-dir=${resolved.configDir}`,
-        `--advanced-config-dir=${join(resolved.configDir, 'advanced')}`,
-        `--unhealthy-timeout-ms=${resolved.unhealthyTimeoutMs}`,
-        `--min-generation-interval-ms=${resolved.minGenerationIntervalMs}`,
-        `--load-balancing-interval-ms=${resolved.loadBalancingIntervalMs}`,
-        `--suggested-rpc-timeout-ms=${resolved.watchTimeoutMs}`,
-        `--log-level=${resolved.logLevel}`,
-        ...(resolved.etcdEndpoints === undefined ? [] : [`--etcd=${resolved.etcdEndpoints.join(',')}`]),
-      ],
-      logFile(resolved.logDir, 'assigner'),
-    );
-    const ready = await assigner.ready;
-    const cluster = new DemoCluster(resolved, assigner, ready.port!, ready.debugPort!);
+    const { assigner, port, debugPort } =
+      resolved.etcdEndpoints === undefined ? await startDemoAssigner(resolved) : await startEtcdAssigner(resolved, resolved.etcdEndpoints);
+    const cluster = new DemoCluster(resolved, assigner, port, debugPort);
     try {
       await Promise.all(Array.from({ length: resolved.servers }, () => cluster.addServer()));
       if (withLoad) await cluster.startLoad();
@@ -271,6 +256,98 @@ export class DemoCluster {
     })();
     return this.closing;
   }
+}
+
+/** The demo's own Assigner process (`src/bin/assigner.ts`) on the in-memory store. */
+async function startDemoAssigner(o: DemoCluster['options']): Promise<{ assigner: DemoProcess; port: number; debugPort: number }> {
+  const assigner = DemoProcess.spawn(
+    'assigner',
+    'assigner',
+    [
+      '--port=0',
+      `--debug-port=${o.debugPort}`,
+      `--config-dir=${o.configDir}`,
+      `--advanced-config-dir=${join(o.configDir, 'advanced')}`,
+      `--unhealthy-timeout-ms=${o.unhealthyTimeoutMs}`,
+      `--min-generation-interval-ms=${o.minGenerationIntervalMs}`,
+      `--load-balancing-interval-ms=${o.loadBalancingIntervalMs}`,
+      `--suggested-rpc-timeout-ms=${o.watchTimeoutMs}`,
+      `--log-level=${o.logLevel}`,
+    ],
+    logFile(o.logDir, 'assigner'),
+  );
+  const ready = await assigner.ready;
+  return { assigner, port: ready.port!, debugPort: ready.debugPort! };
+}
+
+/** The etcd store's incarnation in the demo (even, as etcd stores need). */
+const ETCD_STORE_INCARNATION = 2;
+
+/**
+ * An Assigner on etcd through the assigner package's own CLI (`dicer-assigner bootstrap`, then
+ * `dicer-assigner --store etcd`), which wires the etcd store. The CLI announces no ports, so they
+ * are picked free beforehand, and readiness is the debug page answering. Its flags cover fewer
+ * timings than the demo's Assigner: load balancing runs at Dicer's 60 s and watches at 5 s.
+ */
+async function startEtcdAssigner(
+  o: DemoCluster['options'],
+  endpoints: readonly string[],
+): Promise<{ assigner: DemoProcess; port: number; debugPort: number }> {
+  const etcdFlags = [`--etcd-endpoints=${endpoints.join(',')}`, `--store-incarnation=${ETCD_STORE_INCARNATION}`];
+  const bootstrap = DemoProcess.spawnScript('assigner-bootstrap', ASSIGNER_CLI, ['bootstrap', ...etcdFlags], logFile(o.logDir, 'assigner-bootstrap'));
+  const { code } = await bootstrap.exited;
+  if (code !== 0) throw new UnavailableError(`dicer-assigner bootstrap exited with ${code}`);
+  const port = await freeLoopbackPort();
+  const debugPort = o.debugPort === 0 ? await freeLoopbackPort() : o.debugPort;
+  const assigner = DemoProcess.spawnScript(
+    'assigner',
+    ASSIGNER_CLI,
+    [
+      `--port=${port}`,
+      '--host=127.0.0.1',
+      `--debug-port=${debugPort}`,
+      `--config-dir=${o.configDir}`,
+      `--advanced-config-dir=${join(o.configDir, 'advanced')}`,
+      // The CLI's watch period stays Dicer's 5 s, so a pod must be silent longer than that.
+      `--unhealthy-timeout-ms=${Math.max(o.unhealthyTimeoutMs, 15_000)}`,
+      `--min-generation-interval-ms=${o.minGenerationIntervalMs}`,
+      `--log-level=${o.logLevel}`,
+      '--store=etcd',
+      ...etcdFlags,
+    ],
+    logFile(o.logDir, 'assigner'),
+  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (!assigner.isRunning) throw new UnavailableError(`the etcd Assigner exited (code ${assigner.exitInfo?.code})`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${debugPort}/debug/json`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return { assigner, port, debugPort };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await assigner.stop('SIGKILL');
+      throw new UnavailableError('the etcd Assigner did not answer on its debug port within 30 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The assigner package's CLI entry point (its `dicer-assigner` bin, run from source). */
+const ASSIGNER_CLI = fileURLToPath(new URL('./cli/main.ts', import.meta.resolve('@dicer-ts/assigner')));
+
+/** A free loopback port (probed; another process could take it before it is used). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function logFile(dir: string | undefined, name: string): string | undefined {

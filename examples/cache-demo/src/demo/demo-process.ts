@@ -83,7 +83,20 @@ export class DemoProcess<Stats extends CacheServerStats | LoadGeneratorStats | n
     args: readonly string[],
     logFile?: string,
   ): DemoProcess<S> {
-    const child = spawn(process.execPath, ['--conditions=@dicer-ts/source', '--import', 'tsx', ENTRY_POINTS[role], ...args], {
+    return DemoProcess.spawnScript<S>(name, ENTRY_POINTS[role], args, logFile);
+  }
+
+  /**
+   * Spawns any TypeScript entry point the same way (the Assigner's own CLI, for `--etcd`); its
+   * stdout lines that are not demo messages are ignored.
+   */
+  static spawnScript<S extends CacheServerStats | LoadGeneratorStats | never = never>(
+    name: string,
+    script: string,
+    args: readonly string[],
+    logFile?: string,
+  ): DemoProcess<S> {
+    const child = spawn(process.execPath, ['--conditions=@dicer-ts/source', '--import', 'tsx', script, ...args], {
       cwd: PACKAGE_DIR,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: process.env,

@@ -12,7 +12,6 @@ import { type DemoOptions, demoHelpText, parseDemoCommandLine } from './demo-opt
 import { type EtcdProcess, startEtcdProcess } from './etcd-process.js';
 import { LiveView } from './live-view.js';
 import { renderView } from './terminal-view.js';
-import { etcdStoreAvailable } from '../bin/etcd-store-factory.js';
 
 /** Warm-up before the scripted scenarios begin. */
 const WARM_UP_MS = 10_000;
@@ -34,9 +33,6 @@ async function run(options: DemoOptions): Promise<void> {
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'dicer-ts-demo-'));
   let etcd: EtcdProcess | undefined;
   if (options.etcd) {
-    if (!(await etcdStoreAvailable())) {
-      throw new Error('--etcd needs the etcd store exported by @dicer-ts/assigner (EtcdStore), which this checkout does not have yet');
-    }
     etcd = await startEtcdProcess();
   }
   process.stdout.write(`Starting the Assigner, ${options.servers} cache servers and the load generator (logs in ${logDir})…\n`);
