@@ -179,7 +179,7 @@ async function run(stateTransfer: boolean): Promise<RunResult> {
   };
 
   try {
-    const initial = [];
+    const initial: Pod[] = [];
     for (let i = 0; i < PODS; i++) initial.push(await startPod());
     await publish(
       SLICE_LIST.map((_, i) => (initial[i % PODS] as Pod).slicelet.squid),
