@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, credentials } from '@grpc/grpc-js';
-import { ClientRequest, Generation, SyncAssignmentState, Target, WATCH_METHOD, proto } from '@dicer-ts/common';
+import { ClientRequest, DiffAssignment, Generation, SyncAssignmentState, Target, WATCH_METHOD, createTestSquid, proto } from '@dicer-ts/common';
+import { RawWatchClient, sliceletRequest } from './watch-client-helpers.js';
 import { type EtcdHandle, eventually, freePort, startEtcd } from '@dicer-ts/test-harness';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -68,11 +72,12 @@ describe('dicer-assigner processes with --store etcd --preferred-assigner enable
     await etcd.stop();
   });
 
-  async function startAssigner(): Promise<Proc> {
+  async function startAssigner(extraArgs: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<Proc> {
     const port = await freePort();
-    const run = cli(['--store', 'etcd', '--store-incarnation', '2', '--preferred-assigner', 'enabled', '--port', String(port), '--debug-port', 'disabled'], {
+    const run = cli(['--store', 'etcd', '--store-incarnation', '2', '--preferred-assigner', 'enabled', '--port', String(port), '--debug-port', 'disabled', ...extraArgs], {
       ...env(),
       POD_UID: randomUUID(),
+      ...extraEnv,
     });
     const p: Proc = { child: run.child, port, uri: `https://127.0.0.1:${port}`, role: undefined, becamePreferredAtMs: undefined, output: '', exit: run.exit };
     let buffered = '';
@@ -136,6 +141,77 @@ describe('dicer-assigner processes with --store etcd --preferred-assigner enable
     }
     process.stdout.write(`      failover after kill -9 (ms): ${failoverMs.join(', ')}\n`);
     for (const ms of failoverMs) assert.ok(ms <= 5_000, `failover took ${ms} ms`);
+  });
+
+  it('keeps serving a Slicelet that follows redirects, with generations that only increase, across kill -9s', async () => {
+    for (const p of live()) p.child.kill('SIGKILL');
+    const configDir = await mkdtemp(join(tmpdir(), 'dicer-ha-configs-'));
+    const prefix = { DICER_STORE_NAMESPACE_PREFIX: 'ha2' };
+    try {
+      await writeFile(join(configDir, 'demo-cache-app.textproto'), 'default_config { primary_rate_metric_config { max_load_hint: 1000 } }');
+      const boot = cli(['bootstrap', '--store-incarnation', '2'], { ...env(), ...prefix });
+      assert.equal(await boot.exit, 0, boot.out());
+      const args = ['--config-dir', configDir, '--unhealthy-timeout-ms', '3000', '--min-generation-interval-ms', '500'];
+      for (let i = 0; i < 3; i++) await startAssigner(args, prefix);
+      // A fake Slicelet: long-polls the Assigner it was last redirected to, else any live one.
+      const squid = createTestSquid('https://slicelet-0:24510');
+      const seen: { generation: Generation; atMs: number }[] = [];
+      const received: Generation[] = [];
+      let known = Generation.EMPTY;
+      let address: string | undefined;
+      let stop = false;
+      const loop = (async () => {
+        while (!stop) {
+          const target = address ?? `127.0.0.1:${live()[Math.floor(Math.random() * live().length)]!.port}`;
+          const client = new RawWatchClient(target);
+          const r = await client.call(sliceletRequest('demo-cache-app', squid, { known, timeoutMs: 2000n }));
+          client.close();
+          if (!r.ok) {
+            address = undefined;
+            continue;
+          }
+          const redirect = r.response.redirect?.address ?? '';
+          address = redirect === '' ? undefined : new URL(redirect).host;
+          const state = r.response.syncAssignmentState?.state;
+          let generation = Generation.EMPTY;
+          if (state?.case === 'knownGeneration') generation = Generation.fromProto(state.value);
+          if (state?.case === 'knownAssignment') generation = DiffAssignment.fromProto(state.value).generation;
+          if (state?.case === 'knownSerializedAssignment') generation = Generation.fromProto(proto.fromBinary(proto.DiffAssignmentPSchema, state.value).generation);
+          // Every non-empty generation received, in order (standbys answer EMPTY with a redirect).
+          if (!generation.isEmpty()) received.push(generation);
+          if (generation.compare(known) > 0) {
+            known = generation;
+            seen.push({ generation, atMs: Date.now() });
+          }
+        }
+      })();
+      try {
+        await eventually(() => seen.length > 0, { timeoutMs: 30_000, intervalMs: 100, description: 'a first assignment' });
+        for (let kill = 0; kill < 3; kill++) {
+          const pa = (await eventually(() => (preferred().length === 1 ? preferred()[0] : undefined), { timeoutMs: 20_000, intervalMs: 50 }))!;
+          const killedAt = Date.now();
+          pa.child.kill('SIGKILL');
+          await pa.exit;
+          await eventually(() => seen.some((x) => x.atMs > killedAt), {
+            timeoutMs: 20_000,
+            intervalMs: 50,
+            description: `a new generation served after kill ${kill + 1}`,
+          });
+          await startAssigner(args, prefix);
+        }
+      } finally {
+        stop = true;
+        await loop;
+      }
+      // No Assigner ever served a generation older than one the Slicelet had already been given.
+      for (let i = 1; i < received.length; i++) {
+        assert.ok(received[i]!.compare(received[i - 1]!) >= 0, `generation went back from ${received[i - 1]} to ${received[i]}`);
+      }
+      assert.ok(seen.length >= 4, 'a first generation and one after each kill');
+      assert.ok(received.every((g) => g.incarnation === 2n));
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
   });
 
   it('hands over on SIGTERM without waiting for missed heartbeats', async () => {
