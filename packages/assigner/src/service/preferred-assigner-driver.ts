@@ -68,10 +68,15 @@ export interface PreferredAssignerDriverOptions extends PreferredAssignerTimings
 
 /** Counters for the debug page and metrics (`dicer_assigner_preferred_assigner_*`). */
 export interface PreferredAssignerDriverStats {
+  /** Heartbeats sent as a standby and answered. */
   heartbeatsSucceeded: number;
+  /** Heartbeats sent as a standby that failed (error, deadline, malformed reply). */
   heartbeatsFailed: number;
+  /** Record writes committed. */
   writesCommitted: number;
+  /** Record writes that lost the compare-and-swap. */
   writesOccFailed: number;
+  /** Record writes that failed (etcd unreachable, …). */
   writesFailed: number;
 }
 
@@ -82,6 +87,7 @@ export type PreferredAssignerDriverEvent =
 
 /** The running preferred-assigner protocol of one Assigner. */
 export class PreferredAssignerDriver {
+  /** This Assigner's identity. */
   readonly self: AssignerInfo;
   /** Counters (monotonic). */
   readonly stats: PreferredAssignerDriverStats = {

@@ -31,7 +31,9 @@ export const DEFAULT_MAX_VALUE_BYTES = 1_500_000;
 
 /** One stored version of a key. */
 export interface VersionedRow {
+  /** The version, decoded from the row key. */
   readonly version: Generation;
+  /** The stored payload bytes. */
   readonly value: Uint8Array;
 }
 
@@ -69,12 +71,14 @@ export interface EtcdVersionedKvOptions {
 
 /** The versioned-key operations on one namespace. */
 export class EtcdVersionedKv {
+  /** The key layout of the namespace. */
   readonly layout: EtcdKeyLayout;
   private readonly client: Etcd3;
   private readonly opTimeoutMs: number;
   private readonly pageLimit: number;
   private readonly maxValueBytes: number;
 
+  /** @throws {InvalidArgumentError} when the namespace is empty or starts with `__`. */
   constructor(client: Etcd3, namespace: string, options: EtcdVersionedKvOptions = {}) {
     this.client = client;
     this.layout = new EtcdKeyLayout(namespace);
