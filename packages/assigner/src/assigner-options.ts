@@ -130,6 +130,11 @@ export interface AssignerOptions {
   readonly clerkSuggestedRpcTimeoutMs?: number;
   /** Server-wide top-keys switch (Dicer's `allowTopKeys`). @default true */
   readonly allowTopKeys?: boolean;
+  /**
+   * Annotate planned moves with state transfers and keep each annotation this long
+   * (docs/state-transfer.md, issue #10). @default undefined: none, as Dicer
+   */
+  readonly stateTransferTimeoutMs?: number | undefined;
   /** @default 20_000 */
   readonly maxParkedCallsPerTarget?: number;
   /** @default pino at `info` */
@@ -162,6 +167,7 @@ export interface ResolvedAssignerOptions {
   readonly sliceletSuggestedRpcTimeoutMs: number;
   readonly clerkSuggestedRpcTimeoutMs: number;
   readonly allowTopKeys: boolean;
+  readonly stateTransferTimeoutMs: number | undefined;
   readonly maxParkedCallsPerTarget: number;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -289,6 +295,8 @@ export function resolveAssignerOptions(options: AssignerOptions = {}): ResolvedA
     sliceletSuggestedRpcTimeoutMs: checkDurationMs('sliceletSuggestedRpcTimeoutMs', sliceletTimeout, MIN_SUGGESTED_RPC_TIMEOUT_MS),
     clerkSuggestedRpcTimeoutMs: checkDurationMs('clerkSuggestedRpcTimeoutMs', clerkTimeout, MIN_SUGGESTED_RPC_TIMEOUT_MS),
     allowTopKeys: options.allowTopKeys ?? true,
+    stateTransferTimeoutMs:
+      options.stateTransferTimeoutMs === undefined ? undefined : checkDurationMs('stateTransferTimeoutMs', options.stateTransferTimeoutMs, 1),
     maxParkedCallsPerTarget: maxParked,
     logger: options.logger ?? createDefaultLogger('info'),
     clock: options.clock ?? SYSTEM_CLOCK,

@@ -114,6 +114,7 @@ export class Assigner {
         minGenerationIntervalMs: resolved.minGenerationIntervalMs,
         loadBalancingIntervalMs: resolved.loadBalancingIntervalMs,
         allowTopKeys: resolved.allowTopKeys,
+        stateTransferTimeoutMs: resolved.stateTransferTimeoutMs,
       },
       generatorInactivityDeadlineMs: resolved.generatorInactivityDeadlineMs,
       generatorInactivityScanIntervalMs: resolved.generatorInactivityScanIntervalMs,

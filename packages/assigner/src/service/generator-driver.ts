@@ -41,6 +41,8 @@ import { generateInitialAssignment } from '../core/algorithm/initial-assignment.
 import type { AlgorithmSliceAssignment, ResourceId } from '../core/algorithm/algorithm-types.js';
 import { HealthWatcher, availableResources, type HealthReport, type HealthWatcherOutput } from '../core/health-watcher.js';
 import { KeyOfDeathDetector } from '../core/key-of-death-detector.js';
+import { reachabilityFromHealth } from '../core/state-transfer.js';
+import { StateTransferPlanner } from '../core/state-transfer-planner.js';
 import { LoadWatcher, type SliceLoadReport } from '../core/load-watcher.js';
 import { UNIFORM_LOAD_MAP, keySpaceFraction } from '../core/load-map.js';
 import {
@@ -68,6 +70,8 @@ export interface GeneratorTimingOptions {
   readonly loadBalancingIntervalMs?: number | undefined;
   /** Server-wide kill switch for top keys. @default true */
   readonly allowTopKeys: boolean;
+  /** Lifetime of state-transfer annotations (issue #10); `undefined` plans none, as Dicer. @default undefined */
+  readonly stateTransferTimeoutMs?: number | undefined;
 }
 
 /** What a {@link GeneratorDriver} needs. */
@@ -162,6 +166,8 @@ export class GeneratorDriver {
   private readonly keyOfDeath = new KeyOfDeathDetector();
   private keyOfDeathWakeAtMs: number | undefined;
   private readonly scheduler: RegenerationScheduler;
+  /** State-transfer planning (issue #10), when enabled. */
+  private readonly transfers: StateTransferPlanner | undefined;
   private readonly algorithmConfig;
   private latest: Assignment | undefined;
   /** `latest.assignedResources()`, computed once per assignment: the decision reads it on every heartbeat. */
@@ -199,6 +205,8 @@ export class GeneratorDriver {
       useTopKeys: options.config.loadWatcherUseTopKeys,
       allowTopKeys: options.timing.allowTopKeys,
     });
+    this.transfers =
+      options.timing.stateTransferTimeoutMs === undefined ? undefined : new StateTransferPlanner({ timeoutMs: options.timing.stateTransferTimeoutMs });
     this.scheduler = new RegenerationScheduler({
       loadBalancingIntervalMs: options.timing.loadBalancingIntervalMs ?? options.config.loadBalancingIntervalMs,
       minGenerationIntervalMs: options.timing.minGenerationIntervalMs,
@@ -473,7 +481,9 @@ export class GeneratorDriver {
     const record = this.pushHistory({ atMs: nowMs, reason, outcome: { kind: 'pending' }, churn, slices: slices.length, algorithmMs });
     const predecessor = latest !== undefined && latest.generation.incarnation === this.options.store.storeIncarnation ? latest : undefined;
     this.log.debug({ reason, slices: slices.length }, 'writing assignment');
-    this.options.store.writeAssignment(this.target, false, { predecessor, slices }).then(
+    // State transfer (issue #10): planned inside the commit, with the health of this moment.
+    const finalize = this.transfers?.finalizer(predecessor, reachabilityFromHealth(this.health.latestReport), nowMs);
+    this.options.store.writeAssignment(this.target, false, { predecessor, slices, finalize }).then(
       (result) => this.enqueue({ kind: 'write-completed', result, record }),
       (err: unknown) => this.enqueue({ kind: 'write-failed', err, record }),
     );
@@ -500,6 +510,10 @@ export class GeneratorDriver {
       this.options.metrics.churnCounter.load_balancing.inc(this.labels, entry.churn.loadBalancing);
     }
     this.updateHistory(record, { kind: 'committed', generation: result.assignment.generation.toString() });
+    if (this.transfers !== undefined) {
+      this.transfers.onCommitted(result.assignment);
+      this.log.info({ ...this.transfers.lastCounts, inFlight: this.transfers.inFlight }, 'state transfers planned');
+    }
     this.log.info(
       { generation: result.assignment.generation.toString(), slices: result.assignment.sliceAssignments.length, reason: entry?.reason },
       'assignment committed',

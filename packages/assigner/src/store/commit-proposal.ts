@@ -32,7 +32,9 @@ export function commitProposal(proposal: ProposedAssignment, generation: Generat
   const sliceAssignments = proposal.slices.map((proposed) =>
     sameIncarnation ? commitSlice(proposed, generation, predecessor) : newSlice(proposed, generation, []),
   );
-  return Assignment.create({ isFrozen, generation, sliceAssignments });
+  const committed = Assignment.create({ isFrozen, generation, sliceAssignments });
+  // State transfer (issue #10): the proposal may annotate the committed assignment.
+  return proposal.finalize === undefined ? committed : proposal.finalize(committed);
 }
 
 function newSlice(proposed: ProposedAssignmentSlice, generation: Generation, annotations: readonly AnnotationInit[]): SliceAssignment {

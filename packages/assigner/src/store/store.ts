@@ -41,6 +41,12 @@ export interface ProposedAssignment {
   readonly predecessor: Assignment | undefined;
   /** The new slices in key order, covering the whole key space. */
   readonly slices: readonly ProposedAssignmentSlice[];
+  /**
+   * Applied to the committed assignment before it is stored (state transfer, issue #10: planning
+   * needs the generation the store picks). Returns an assignment of the same generation and
+   * slices; may run more than once when a store retries a write. @default none
+   */
+  readonly finalize?: ((committed: Assignment) => Assignment) | undefined;
 }
 
 /**
