@@ -37,6 +37,8 @@ export { resolveSliceletOptions, DEFAULT_SLICELET_WATCH_PORT, DEFAULT_SLICELET_W
 export type { SliceletOptions, ResolvedSliceletOptions } from './slicelet-options.js';
 export { SliceKeyHandle, ownershipCounters, COARSE_TIME_INTERVAL_MS } from './slice-key-handle.js';
 export type { HandleContext } from './slice-key-handle.js';
+// Handle cache (area: Slicelet handle hot path): shares handles per key and assignment.
+export { SliceKeyHandleCache, DEFAULT_HANDLE_CACHE_SETS, DEFAULT_APPLICATION_KEY_CACHE_SIZE } from './handle-cache.js';
 export {
   OwnershipSnapshot,
   ownedSliceAssignments,

@@ -72,6 +72,11 @@ export class SliceKeyHandle {
   readonly key: SliceKey;
   /** The latest assignment generation when the handle was made (EMPTY before any assignment). */
   readonly startGeneration: Generation;
+  /**
+   * @internal The ownership snapshot current when the handle was made (its start generation's):
+   * the handle cache shares a handle only while this is still current.
+   */
+  readonly origin: OwnershipSnapshot;
   private readonly context: HandleContext;
   /** `topKeysHash(key)`, for the counter's sketch. */
   private readonly hash: number;
@@ -88,7 +93,8 @@ export class SliceKeyHandle {
   constructor(context: HandleContext, key: SliceKey) {
     this.context = context;
     this.key = key;
-    this.startGeneration = context.ownership.generation;
+    this.origin = context.ownership;
+    this.startGeneration = this.origin.generation;
     this.hash = topKeysHash(key);
   }
 
@@ -125,17 +131,28 @@ export class SliceKeyHandle {
     counter.incrementHashed(this.key, this.hash, value, context.nowMs[0] as number);
   }
 
-  /** Whether {@link SliceKeyHandle.close} was called. */
+  /**
+   * Whether {@link SliceKeyHandle.close} was called since `createHandle` last returned this object.
+   * `Slicelet.createHandle` shares one handle between requests for the same key under the same
+   * assignment, so with concurrent requests for a key this reflects the latest one's close.
+   */
   get isClosed(): boolean {
     return this.closed;
   }
 
   /**
    * Ends the handle's request. Dicer uses it for metrics only; the handle keeps answering after
-   * close. Idempotent.
+   * close (and a later `createHandle` for the same key under the same assignment may return this
+   * very object, which answers exactly the same). Idempotent.
    */
   close(): void {
     this.closed = true;
+  }
+
+  /** @internal The handle cache hands this handle out again. */
+  reopen(): this {
+    this.closed = false;
+    return this;
   }
 
   private resolve(): void {

@@ -44,7 +44,8 @@ import { LoadAccumulator } from './load/load-accumulator.js';
 import { OwnershipSnapshot, diffOwnership, ownedSliceLoads } from './ownership.js';
 import { ReadinessProbe } from './readiness.js';
 import type { SliceLoadCounter } from './load/slice-load-counter.js';
-import { COARSE_TIME_INTERVAL_MS, type HandleContext, SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
+import { COARSE_TIME_INTERVAL_MS, type HandleContext, type SliceKeyHandle, ownershipCounters } from './slice-key-handle.js';
+import { SliceKeyHandleCache } from './handle-cache.js';
 import { type ResolvedSliceletOptions, type SliceletOptions, resolveSliceletOptions } from './slicelet-options.js';
 import { SliceletWatchServer } from './watch-server.js';
 import { StateTransferManager } from './state-transfer/state-transfer-manager.js';
@@ -129,6 +130,7 @@ export class Slicelet extends EventEmitter {
   private readonly log: Logger;
   private readonly context: MutableHandleContext;
   private readonly accumulator: LoadAccumulator;
+  private readonly handles: SliceKeyHandleCache;
   private readonly hub: SubscriberHub;
   private readonly readiness: ReadinessProbe;
   private watchServer: SliceletWatchServer | undefined;
@@ -162,6 +164,7 @@ export class Slicelet extends EventEmitter {
       accumulator: this.accumulator,
       nowMs: Float64Array.of(nowMs),
     };
+    this.handles = new SliceKeyHandleCache(this.context);
     this.hub = new SubscriberHub({
       clock: options.clock,
       logger: this.log,
@@ -276,9 +279,17 @@ export class Slicelet extends EventEmitter {
   /**
    * A handle on `key` for one request, remembering the current generation as its start. Works in
    * any lifecycle phase (before the first assignment and after close it owns nothing).
+   *
+   * A string is an application key: the handle's key is `SliceKey.fromApplicationKey(key)`,
+   * computed without allocating when the handle is cached.
+   *
+   * Handles are shared, not recycled: while the same assignment is current, requests for the same
+   * key may get the same object (it answers exactly as a new one would, since its key and start
+   * generation are the same), which makes this allocation-free in steady state. Do not use a
+   * handle's identity to tell requests apart.
    */
-  createHandle(key: SliceKey): SliceKeyHandle {
-    return new SliceKeyHandle(this.context, key);
+  createHandle(key: SliceKey | string): SliceKeyHandle {
+    return typeof key === 'string' ? this.handles.handleForApplicationKey(key) : this.handles.handleFor(key);
   }
 
   /**
@@ -373,6 +384,7 @@ export class Slicelet extends EventEmitter {
     await this.watchServer?.close();
     this.context.counters = [];
     this.context.ownership = OwnershipSnapshot.EMPTY;
+    this.handles.clear();
     this.log.info('slicelet stopped');
   }
 
