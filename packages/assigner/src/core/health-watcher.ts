@@ -330,6 +330,14 @@ export class HealthWatcher {
     return wake;
   }
 
+  /**
+   * Every tracked resource with its current expiry, for debugging. Unlike the last emitted report
+   * (which changes only when the healthy set does), expiries here move with each heartbeat.
+   */
+  liveResources(): HealthReport {
+    return this.buildReport();
+  }
+
   private buildReport(): HealthReport {
     const resources = [...this.tracked.values()]
       .map((t): ResourceHealth => ({ squid: t.squid, reported: t.reported, computed: t.computed, expiresAtMs: t.expiresAtMs }))

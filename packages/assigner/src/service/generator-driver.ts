@@ -120,6 +120,7 @@ export interface GeneratorSnapshot {
   readonly target: Target;
   readonly config: TargetConfig;
   readonly latestAssignment: Assignment | undefined;
+  /** Every tracked pod with its current state and expiry (`HealthWatcher.liveResources`). */
   readonly health: HealthReport | undefined;
   readonly lastWatchAtMs: number;
   readonly history: readonly GenerationRecord[];
@@ -270,7 +271,7 @@ export class GeneratorDriver {
       target: this.target,
       config: this.config,
       latestAssignment: this.latest,
-      health: this.health.latestReport,
+      health: this.health.liveResources(),
       lastWatchAtMs: this.lastWatchAtMs,
       history: [...this.history],
       loadByResource: new Map(this.loadByResource),

@@ -32,6 +32,19 @@ function statuses(report: HealthReport | undefined): [string, HealthStatus][] | 
 const generation = (incarnation: bigint, number: bigint) => ({ incarnation, number });
 
 describe('HealthWatcher', () => {
+  describe('liveResources', () => {
+    it('moves a pod\'s expiry with every heartbeat while the last report stays as it was', () => {
+      const watcher = new HealthWatcher();
+      watcher.onEvent({ kind: 'health-status-observed', squid: squid(0), state: 'running' }, T0);
+      watcher.onEvent({ kind: 'health-status-observed', squid: squid(0), state: 'running' }, T0 + 20_000);
+      watcher.onAdvance(T0 + 30_000);
+      assert.equal(watcher.latestReport?.resources[0]?.expiresAtMs, T0 + 50_000);
+      watcher.onEvent({ kind: 'health-status-observed', squid: squid(0), state: 'running' }, T0 + 45_000);
+      assert.equal(watcher.latestReport?.resources[0]?.expiresAtMs, T0 + 50_000);
+      assert.equal(watcher.liveResources().resources[0]?.expiresAtMs, T0 + 75_000);
+    });
+  });
+
   describe('startup', () => {
     it('reports nothing until the startup delay has passed (H1)', () => {
       const watcher = new HealthWatcher();
