@@ -123,6 +123,17 @@ export type {
   WatchRequest,
   WatchRegistration,
 } from './watch/subscriber-hub.js';
+// Watch protocol, decode once per process (area: clerk propagation, issue #7).
+export {
+  DecodedAssignmentCache,
+  PROCESS_DECODED_ASSIGNMENTS,
+  DEFAULT_DECODED_PER_TARGET,
+  DEFAULT_DECODED_TARGETS,
+  prebuiltAssignmentOf,
+  serializedFullAssignmentOf,
+  rememberSerializedFullAssignment,
+} from './watch/decoded-assignment-cache.js';
+export type { DecodedAssignmentCacheOptions, DecodedAssignmentCacheStats } from './watch/decoded-assignment-cache.js';
 export {
   ASSIGNMENT_SERVICE_DEFINITION,
   PREFERRED_ASSIGNER_SERVICE_DEFINITION,

@@ -38,6 +38,7 @@ import type { Assignment } from '../model/assignment.js';
 import type { ClientRequest } from '../model/client-request.js';
 import { Generation } from '../model/generation.js';
 import { DeadlineHeap } from './deadline-heap.js';
+import { rememberSerializedFullAssignment, serializedFullAssignmentOf } from './decoded-assignment-cache.js';
 import { type EncodedClientResponse, type WatchReply } from './grpc-services.js';
 
 /** The suggested timeout Dicer's servers send by default (`watchServerSuggestedRpcTimeoutSeconds`). */
@@ -302,14 +303,18 @@ export class SubscriberHub {
     let state: SyncAssignmentStateP;
     if (latest === undefined || form === 'generation') {
       state = create(SyncAssignmentStatePSchema, { state: { case: 'knownGeneration', value: this.latestGeneration.toProto() } });
-    } else {
-      const diffProto = this.fullDiffProto(latest);
-      if (form === 'serialized') {
-        latest.diffBytes ??= toBinary(DiffAssignmentPSchema, diffProto);
-        state = create(SyncAssignmentStatePSchema, { state: { case: 'knownSerializedAssignment', value: latest.diffBytes } });
-      } else {
-        state = create(SyncAssignmentStatePSchema, { state: { case: 'knownAssignment', value: diffProto } });
+    } else if (form === 'serialized') {
+      // An Assignment this process decoded (a Slicelet re-publishing the Assigner's) or already
+      // encoded (several hubs of one process) is served with those same bytes: no re-encoding, and
+      // in-process watchers decode them once (decoded-assignment-cache.ts).
+      latest.diffBytes ??= serializedFullAssignmentOf(latest.assignment);
+      if (latest.diffBytes === undefined) {
+        latest.diffBytes = toBinary(DiffAssignmentPSchema, this.fullDiffProto(latest));
+        rememberSerializedFullAssignment(latest.assignment, latest.diffBytes);
       }
+      state = create(SyncAssignmentStatePSchema, { state: { case: 'knownSerializedAssignment', value: latest.diffBytes } });
+    } else {
+      state = create(SyncAssignmentStatePSchema, { state: { case: 'knownAssignment', value: this.fullDiffProto(latest) } });
     }
     const response: ClientResponseP = create(ClientResponsePSchema, {
       syncAssignmentState: state,

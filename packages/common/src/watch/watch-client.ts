@@ -34,6 +34,7 @@ import {
   type ReceivedSyncState,
 } from './assignment-sync-state-machine.js';
 import { ChannelCache } from './channel-cache.js';
+import { PROCESS_DECODED_ASSIGNMENTS, prebuiltAssignmentOf } from './decoded-assignment-cache.js';
 import { WATCH_METHOD } from './grpc-services.js';
 import { type ResolvedWatchClientOptions, type WatchClientOptions, resolveWatchClientOptions } from './watch-client-options.js';
 
@@ -43,8 +44,18 @@ export interface WatchClientStatus extends AssignmentSyncStatus {
   readonly address: string;
 }
 
-/** Adapts `Assignment.fromDiff` to the state machine: unusable diffs and Strong-mode diffs are unused, not errors. */
+/**
+ * Adapts `Assignment.fromDiff` to the state machine: unusable diffs and Strong-mode diffs are
+ * unused, not errors. A full diff decoded by the process cache comes with its Assignment already
+ * built, shared by every watcher (same staleness rules as `fromDiff`).
+ */
 export function applyAssignmentDiff(known: Assignment | undefined, diff: DiffAssignment): ApplyDiffOutcome<Assignment> {
+  const prebuilt = prebuiltAssignmentOf(diff);
+  if (prebuilt !== undefined) {
+    const order = known === undefined ? -1 : known.generation.compare(diff.generation);
+    if (order < 0) return { kind: 'applied', assignment: prebuilt };
+    return { kind: 'unused', reason: order > 0 ? 'too-stale-diff' : 'diff-matches-known' };
+  }
   try {
     const result = Assignment.fromDiff(known, diff);
     return result.kind === 'applied' ? result : { kind: 'unused', reason: result.kind };
@@ -245,7 +256,7 @@ export class WatchClient {
     }
     let response: ClientResponse;
     try {
-      response = ClientResponse.fromProto(value);
+      response = this.parseResponse(value);
     } catch (err2) {
       const reason = `invalid response: ${(err2 as Error).message}`;
       this.logFailure(address, reason);
@@ -261,6 +272,21 @@ export class WatchClient {
         redirectAddress: response.redirectAddress,
       },
     };
+  }
+
+  /**
+   * `ClientResponse.fromProto`, except that serialized assignment bytes go through the process-wide
+   * cache: every watcher of this process receiving the same bytes shares one decoding.
+   */
+  private parseResponse(value: ClientResponseP): ClientResponse {
+    const state = value.syncAssignmentState?.state;
+    if (state?.case !== 'knownSerializedAssignment') return ClientResponse.fromProto(value);
+    const diff = PROCESS_DECODED_ASSIGNMENTS.decode(this.options.target.toString(), state.value);
+    return ClientResponse.create({
+      syncAssignmentState: SyncAssignmentState.knownAssignment(diff),
+      suggestedRpcTimeoutMs: Number(value.suggestedRpcTimeoutMillis),
+      ...(value.redirect?.address === undefined ? {} : { redirectAddress: value.redirect.address }),
+    });
   }
 
   private logFailure(address: string, reason: string): void {

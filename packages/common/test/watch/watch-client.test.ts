@@ -163,6 +163,16 @@ describe('WatchClient over real gRPC', () => {
     assert.equal(server.hub.stats().assignmentEncodings, 2, 'one encoding per generation');
   });
 
+  it('decodes the same serialized assignment once per process: every watcher gets the same Assignment', async () => {
+    const server = await startServer({ suggestedRpcTimeoutMs: 60_000 });
+    server.hub.publish(makeAssignment(1, 16, 3));
+    const watchers = Array.from({ length: 5 }, () => startClient(`127.0.0.1:${server.port}`));
+    await eventually(() => watchers.every((w) => w.client.latestAssignment !== undefined), { description: 'all received' });
+    const first = watchers[0]!.client.latestAssignment!;
+    assert.ok(first.equals(makeAssignment(1, 16, 3)));
+    for (const w of watchers) assert.equal(w.client.latestAssignment, first, 'one shared Assignment object');
+  });
+
   it('offers a newer assignment it holds as known_assignment, which a Slicelet server adopts (rule 6)', async () => {
     // The "Slicelet" watches a dead Assigner address, so it can only learn through gossip.
     const slicelet = startClient('127.0.0.1:1', { subscriber: () => ({ kind: 'clerk' }) });
