@@ -19,7 +19,7 @@
 export { EwmaAccumulator, EwmaCounter, ewmaAlphaForHalfLife, DEFAULT_LOAD_HALF_LIFE_SECONDS } from './load/ewma.js';
 export type { EwmaValue } from './load/ewma.js';
 export { TopKeysSketch, DEFAULT_TOP_KEYS_SUPPORT, DEFAULT_TOP_KEYS_ERROR } from './load/top-keys.js';
-export type { TopKeysSketchOptions, TopKey } from './load/top-keys.js';
+export type { TopKeysSketchOptions, TopKey, TopKeysEntry } from './load/top-keys.js';
 export { LoadAccumulator, DEFAULT_TOP_KEYS_MINIMUM_LOAD_FRACTION } from './load/load-accumulator.js';
 export type { LoadAccumulatorOptions, AssignedSliceLoad, LoadGeneration } from './load/load-accumulator.js';
 export { SliceLoadCounter } from './load/slice-load-counter.js';

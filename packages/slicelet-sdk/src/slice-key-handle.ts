@@ -15,7 +15,7 @@
 import type { Generation, SliceKey } from '@dicer-ts/common';
 import type { LoadAccumulator } from './load/load-accumulator.js';
 import type { SliceLoadCounter } from './load/slice-load-counter.js';
-import { topKeysHash } from './load/top-keys.js';
+import { type TopKeysEntry, topKeysHash } from './load/top-keys.js';
 import type { OwnershipSnapshot } from './ownership.js';
 
 /**
@@ -87,6 +87,8 @@ export class SliceKeyHandle {
   private counter: SliceLoadCounter | undefined = undefined;
   /** The accumulator epoch `counter` was resolved at. */
   private counterEpoch = -1;
+  /** The key's entry in `counter`'s top-keys sketch, from the last increment. */
+  private entry: TopKeysEntry | undefined = undefined;
   private closed = false;
 
   /** @internal Made by `Slicelet.createHandle`. */
@@ -119,6 +121,7 @@ export class SliceKeyHandle {
     const epoch = context.accumulator.assignmentEpoch;
     let counter = this.counter;
     if (counter === undefined || this.counterEpoch !== epoch) {
+      this.entry = undefined;
       if (context.ownership !== this.seen) this.resolve();
       // The per-entry counters are the accumulator's current ones unless it moved on without us.
       counter =
@@ -128,7 +131,10 @@ export class SliceKeyHandle {
       this.counter = counter;
       this.counterEpoch = epoch;
     }
-    counter.incrementHashed(this.key, this.hash, value, context.nowMs[0] as number);
+    const entry = this.entry;
+    // The key's top-keys entry spares the sketch's Map lookup while the sketch still tracks it.
+    if (entry !== undefined && entry.tracked) counter.incrementEntry(entry, value, context.nowMs[0] as number);
+    else this.entry = counter.incrementReturningEntry(this.key, this.hash, value, context.nowMs[0] as number);
   }
 
   /**

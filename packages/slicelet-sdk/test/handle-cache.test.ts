@@ -137,7 +137,7 @@ describe('SliceKeyHandleCache', () => {
       fc.record({ kind: fc.constant('assign' as const) }),
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), fc.constantFrom(1, 2), (ops, sets) => {
+      fc.property(fc.array(op, { minLength: 10, maxLength: 80, size: 'max' }), fc.constantFrom(1, 2), (ops, sets) => {
         const c = new Context();
         const cache = new SliceKeyHandleCache(c, sets);
         const live: { handle: SliceKeyHandle; model: SliceKeyHandle; name: string }[] = [];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { ManualClock } from '@dicer-ts/common';
+import { ManualClock, SliceKey } from '@dicer-ts/common';
+import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import { LoadAccumulator } from '../src/load/load-accumulator.js';
+import { LoadAccumulator, type LoadAccumulatorOptions } from '../src/load/load-accumulator.js';
 import { OwnershipSnapshot, ownedSliceLoads } from '../src/ownership.js';
 import type { SliceLoadCounter } from '../src/load/slice-load-counter.js';
 import { type HandleContext, SliceKeyHandle, ownershipCounters } from '../src/slice-key-handle.js';
@@ -19,7 +20,10 @@ class Context implements HandleContext {
   countersEpoch = 0;
   readonly clock = new ManualClock(START_MS);
   readonly nowMs = Float64Array.of(START_MS);
-  readonly accumulator = new LoadAccumulator(START_MS);
+  readonly accumulator: LoadAccumulator;
+  constructor(options: LoadAccumulatorOptions = {}) {
+    this.accumulator = new LoadAccumulator(START_MS, options);
+  }
   advance(ms: number): void {
     this.clock.advance(ms);
     this.nowMs[0] = this.clock.nowMs();
@@ -124,6 +128,49 @@ describe('SliceKeyHandle', () => {
       const h = new SliceKeyHandle(c, key(0x10));
       for (const v of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) h.incrementLoadBy(v);
       assert.equal(c.accumulator.unattributedLoadTotal, 0);
+    });
+
+    // Area: Slicelet handle hot path. A handle increments its key's top-keys entry directly while
+    // the sketch tracks it; the reported load must be what the plain accumulator path reports.
+    it('reports exactly what LoadAccumulator.incrementPrimaryRateBy would, across scans and assignment changes', () => {
+      const step = fc.oneof(
+        fc.record({ kind: fc.constant('inc' as const), key: fc.integer({ min: 0, max: 40 }), value: fc.integer({ min: 1, max: 50 }) }),
+        // Hot keys, so that reported top keys depend on every increment reaching the sketch.
+        fc.record({ kind: fc.constant('inc' as const), key: fc.integer({ min: 0, max: 2 }), value: fc.integer({ min: 100, max: 500 }) }),
+        fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 1_500 }) }),
+        fc.record({ kind: fc.constant('assign' as const) }),
+      );
+      const assignments = [FIRST, MOVED_AWAY, BACK];
+      fc.assert(
+        fc.property(fc.array(step, { minLength: 200, maxLength: 1_500, size: 'max' }), (steps) => {
+          // A coarse sketch scans every ten new keys, forgetting cold ones all the time.
+          const options = { topKeysSupport: 0.2, topKeysError: 0.1 };
+          const viaHandles = new Context(options);
+          const plain = new Context(options);
+          const keys = Array.from({ length: 41 }, (_, i) => SliceKey.fromApplicationKey(`k${i}`));
+          const handles = new Map<number, SliceKeyHandle>();
+          let next = 0;
+          for (const st of steps) {
+            if (st.kind === 'tick') {
+              viaHandles.advance(st.ms);
+              plain.advance(st.ms);
+            } else if (st.kind === 'assign') {
+              if (next < assignments.length) {
+                viaHandles.apply(assignments[next]!);
+                plain.apply(assignments[next++]!);
+              }
+            } else {
+              let h = handles.get(st.key);
+              if (h === undefined) handles.set(st.key, (h = new SliceKeyHandle(viaHandles, keys[st.key]!)));
+              h.incrementLoadBy(st.value);
+              plain.accumulator.incrementPrimaryRateBy(keys[st.key]!, st.value, plain.nowMs[0]!);
+            }
+          }
+          const nowMs = plain.clock.nowMs() + 1_000;
+          assert.deepEqual(viaHandles.accumulator.readLoad(nowMs), plain.accumulator.readLoad(nowMs));
+        }),
+        { seed: 42, numRuns: 40 },
+      );
     });
 
     it('shows up in the rate reported once a second has passed', () => {

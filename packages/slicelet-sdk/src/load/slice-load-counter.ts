@@ -2,7 +2,7 @@ import type { Slice, SliceKey } from '@dicer-ts/common';
 import { EwmaCounter } from './ewma.js';
 import type { LoadTotals } from './load-totals.js';
 import { TopKeysSketch, topKeysHash } from './top-keys.js';
-import type { TopKey } from './top-keys.js';
+import type { TopKey, TopKeysEntry } from './top-keys.js';
 
 /** How a {@link SliceLoadCounter} measures: the accumulator's resolved load options. */
 export interface SliceLoadCounterConfig {
@@ -82,10 +82,31 @@ export class SliceLoadCounter {
    * (what `KeyLoadRecorder` does).
    */
   incrementHashed(key: SliceKey, hash: number, value: number, nowMs: number): void {
+    this.incrementReturningEntry(key, hash, value, nowMs);
+  }
+
+  /**
+   * {@link SliceLoadCounter.incrementHashed}, returning the key's top-keys entry (undefined when
+   * `value` was ignored) so that a handle can pass it to {@link SliceLoadCounter.incrementEntry}
+   * next time, skipping the sketch's lookup.
+   */
+  incrementReturningEntry(key: SliceKey, hash: number, value: number, nowMs: number): TopKeysEntry | undefined {
+    if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return undefined;
+    this.rate.incrementBy(value, nowMs);
+    const entry = this.sketch.incrementHashed(key, hash, value, this.rate.completedSeconds);
+    this.totals.record(key, value, this.isAttributed);
+    return entry;
+  }
+
+  /**
+   * {@link SliceLoadCounter.incrementHashed} for `entry.key`, given its entry from this counter
+   * (from {@link SliceLoadCounter.incrementReturningEntry}) while `entry.tracked` holds.
+   */
+  incrementEntry(entry: TopKeysEntry, value: number, nowMs: number): void {
     if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return;
     this.rate.incrementBy(value, nowMs);
-    this.sketch.incrementHashed(key, hash, value, this.rate.completedSeconds);
-    this.totals.record(key, value, this.isAttributed);
+    this.sketch.incrementEntry(entry, value, this.rate.completedSeconds);
+    this.totals.record(entry.key, value, this.isAttributed);
   }
 
   /** The rate, window and hot keys after advancing time to `nowMs`. */

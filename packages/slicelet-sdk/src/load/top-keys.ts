@@ -38,9 +38,21 @@ export interface TopKey {
   readonly contribution: number;
 }
 
-/** One tracked key; entries whose hashes collide are chained through `next`. */
-interface Entry {
+/**
+ * A key's entry in a {@link TopKeysSketch}, as {@link TopKeysSketch.incrementHashed} returns it so
+ * that a caller may skip the lookup next time ({@link TopKeysSketch.incrementEntry}) while
+ * {@link TopKeysEntry.tracked} holds. Opaque otherwise.
+ */
+export interface TopKeysEntry {
   readonly key: SliceKey;
+  /** True while the entry is in its sketch; a scan that forgets the key makes it false for good. */
+  readonly tracked: boolean;
+}
+
+/** One tracked key; entries whose hashes collide are chained through `next`. */
+interface Entry extends TopKeysEntry {
+  readonly key: SliceKey;
+  tracked: boolean;
   /** Decayed load seen since the key was (re)inserted: a lower bound of its true load. */
   minSum: number;
   /** Upper bound of the load missed before insertion: `error × total` at that moment. */
@@ -127,9 +139,11 @@ export class TopKeysSketch {
 
   /**
    * {@link TopKeysSketch.increment} for a caller that has cached `hash = topKeysHash(key)` (a
-   * handle computes it once), saving the hashing on every call.
+   * handle computes it once), saving the hashing on every call. Returns the key's entry, which a
+   * caller may keep for {@link TopKeysSketch.incrementEntry} (it may already be untracked when
+   * this increment's scan forgot it).
    */
-  incrementHashed(key: SliceKey, hash: number, value: number, second: number): void {
+  incrementHashed(key: SliceKey, hash: number, value: number, second: number): TopKeysEntry {
     if (second > this.currentSecond) this.advanceTo(second);
     const amplified = value * this.amplification;
     const head = this.entries.get(hash);
@@ -137,14 +151,27 @@ export class TopKeysSketch {
       if (e.key === key || e.key.equals(key)) {
         e.minSum += amplified;
         this.total += amplified;
-        return;
+        return e;
       }
     }
-    const entry: Entry = { key, minSum: amplified, maxError: this.error * this.total, next: head };
+    const entry: Entry = { key, tracked: true, minSum: amplified, maxError: this.error * this.total, next: head };
     this.entries.set(hash, entry);
     this.entryCount++;
     this.total += amplified;
     if (this.entryCount >= this.scanThreshold) this.scan();
+    return entry;
+  }
+
+  /**
+   * The same as {@link TopKeysSketch.incrementHashed} for `entry.key`, given its entry from this
+   * sketch while `entry.tracked` holds: no lookup. The caller guarantees both (an entry of another
+   * sketch or an untracked one would lose the increment).
+   */
+  incrementEntry(entry: TopKeysEntry, value: number, second: number): void {
+    if (second > this.currentSecond) this.advanceTo(second);
+    const amplified = value * this.amplification;
+    (entry as Entry).minSum += amplified;
+    this.total += amplified;
   }
 
   /**
@@ -213,6 +240,8 @@ export class TopKeysSketch {
           e.next = kept;
           kept = e;
         } else {
+          e.tracked = false;
+          e.next = undefined;
           this.entryCount--;
         }
         e = next;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SliceKey } from '@dicer-ts/common';
 import fc from 'fast-check';
 import { describe, it } from 'mocha';
-import { TopKeysSketch } from '../../src/load/top-keys.js';
+import { TopKeysSketch, topKeysHash as topKeysHashOf } from '../../src/load/top-keys.js';
 
 const keyOf = (i: number): SliceKey => SliceKey.fromBytes(Buffer.from(`key-${i}`, 'latin1'));
 
@@ -183,5 +183,42 @@ describe('TopKeysSketch invariants', () => {
       }),
       { seed: 42, numRuns: 150, endOnFailure: true },
     );
+  });
+});
+
+// Area: Slicelet handle hot path. A handle keeps the entry an increment returned and increments
+// it directly while it is tracked; that must be indistinguishable from looking the key up.
+describe('TopKeysSketch entries', () => {
+  it('increments through a kept entry exactly as through a lookup, across scans that forget keys', () => {
+    const step = fc.record({ key: fc.integer({ min: 0, max: 40 }), value: fc.integer({ min: 1, max: 100 }), dt: fc.integer({ min: 0, max: 3 }) });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 50, maxLength: 400, size: 'max' }), (steps) => {
+        const options = { support: 0.2, error: 0.1, halfLifeSeconds: 5 }; // scans every ~10 new keys
+        const looked = new TopKeysSketch(options);
+        const kept = new TopKeysSketch(options);
+        const entries = new Map<number, ReturnType<TopKeysSketch['incrementHashed']>>();
+        let second = 0;
+        for (const s of steps) {
+          second += s.dt;
+          const key = keyOf(s.key);
+          looked.increment(key, s.value, second);
+          const entry = entries.get(s.key);
+          if (entry !== undefined && entry.tracked) kept.incrementEntry(entry, s.value, second);
+          else entries.set(s.key, kept.incrementHashed(key, topKeysHashOf(key), s.value, second));
+        }
+        assert.deepEqual(kept.topKeys(), looked.topKeys());
+        assert.equal(kept.size, looked.size);
+      }),
+      { seed: 42, numRuns: 150 },
+    );
+  });
+
+  it('marks a forgotten key\'s entry untracked', () => {
+    const sketch = new TopKeysSketch({ support: 0.2, error: 0.1 });
+    const cold = sketch.incrementHashed(keyOf(0), topKeysHashOf(keyOf(0)), 1, 0);
+    assert.equal(cold.tracked, true);
+    for (let i = 1; i <= 10; i++) sketch.increment(keyOf(i), 1000, 0); // the tenth new key scans
+    assert.equal(cold.tracked, false);
+    assert.equal(sketch.shareBounds(keyOf(0)), undefined);
   });
 });
