@@ -21,7 +21,10 @@
  * The baseline, measured in the same run, is one watcher through the same path: its p99 over the
  * rounds is the floor the fan-out is compared with.
  *
- * Run: `npm run bench -- assigner-fanout` (`FANOUT_SIZES=1,1000` to choose the sizes).
+ * Run: `npm run bench -- assigner-fanout`. Environment: `FANOUT_SIZES=1,1000` chooses the sizes
+ * (the first is the baseline), `FANOUT_CHANNELS` the client connections (8), `FANOUT_WINDOW` their
+ * HTTP/2 receive window in bytes (grpc-js's default), `FANOUT_PROFILE=<dir>` writes a CPU profile
+ * of the Assigner process.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -33,7 +36,9 @@ import { Generation, MAX_MESSAGE_BYTES, WATCH_METHOD_PATH, createTestSquid, prot
 const TARGET = 'bench-fanout';
 const SIZES = (process.env['FANOUT_SIZES'] ?? '1,1000,10000').split(',').map(Number);
 const ROUNDS = 3;
-const CHANNELS = 8;
+const CHANNELS = Number(process.env['FANOUT_CHANNELS'] ?? 8);
+/** HTTP/2 receive window of each client connection (connection and stream); 0 = grpc-js's default (64 KiB). */
+const WINDOW_BYTES = Number(process.env['FANOUT_WINDOW'] ?? 0);
 /** Long enough that no watcher's processing timeout (t − 5 s, on the manual clock) is near. */
 const CLERK_TIMEOUT_MS = 60_000n;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -127,6 +132,7 @@ function rawClient(port: number, i: number): Client {
     // A distinct option also keeps the channels apart in the global pool, should it be used.
     'dicer-bench.channel': i,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    ...(WINDOW_BYTES > 0 ? { 'grpc-node.flow_control_window': WINDOW_BYTES } : {}),
   });
 }
 
@@ -215,6 +221,7 @@ interface RoundResult {
   readonly handOffMs: number;
   readonly rssIdle: number;
   readonly rssParked: number;
+  readonly heapParked: number;
 }
 
 type Memory = { rss: number; heapUsed: number };
@@ -259,6 +266,7 @@ async function runSize(n: number): Promise<RoundResult[]> {
           throw new Error(`a watcher got ${got.generation.toString()} (assignment: ${got.hasAssignment}), expected ${commit.generation}`);
         }
       }
+      replyBytes = replies[0]?.bytes.byteLength ?? 0;
       const delays = replies.map((r) => r.atMs - commit.timeMs).sort((a, b) => a - b);
       results.push({
         watchers: n,
@@ -269,6 +277,7 @@ async function runSize(n: number): Promise<RoundResult[]> {
         handOffMs: (child.published.get(commit.generation) ?? Number.NaN) - commit.timeMs,
         rssIdle: idle.rss,
         rssParked: parked.rss,
+        heapParked: parked.heapUsed,
       });
       known = next;
     }
@@ -279,6 +288,7 @@ async function runSize(n: number): Promise<RoundResult[]> {
   return results;
 }
 
+let replyBytes = 0;
 const all: RoundResult[] = [];
 for (const n of SIZES) all.push(...(await runSize(n)));
 const baseline = all.filter((r) => r.watchers === SIZES[0]).map((r) => r.fromCommit.p99).sort((a, b) => a - b);
@@ -302,9 +312,11 @@ console.table(
     'p99 ratio to baseline': (r.fromCommit.p99 / baselineP99).toFixed(1) + '×',
     'RSS idle (MiB)': mib(r.rssIdle),
     'RSS parked (MiB)': mib(r.rssParked),
+    'heap parked (MiB)': mib(r.heapParked),
     'per watcher (KiB)': r.watchers > 1 ? ((r.rssParked - r.rssIdle) / r.watchers / 1024).toFixed(2) : '-',
   })),
 );
+console.log(`${replyBytes} bytes per reply; HTTP/2 receive window per client connection: ${WINDOW_BYTES > 0 ? `${WINDOW_BYTES} bytes` : 'grpc-js default'}`);
 console.log(`baseline: ${SIZES[0]} watcher(s), median p99 over ${ROUNDS} rounds = ${baselineP99.toFixed(1)} ms`);
 for (const [n, goalMs] of [
   [1_000, 100],
