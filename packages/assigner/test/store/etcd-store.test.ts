@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import fc from 'fast-check';
@@ -237,6 +238,15 @@ describe('EtcdStore', function () {
     const store = open({ opTimeoutMs: 500 });
     const latest = committed(await store.writeAssignment(target, false, { predecessor: undefined, slices: slices(2) }));
     process.kill(etcd.pid, 'SIGSTOP');
+    // The stop reaches every thread of etcd only some time after kill() returns; on a loaded
+    // machine a request sent at once could still be answered (a flake seen in CI).
+    await eventually(
+      () =>
+        readdirSync(`/proc/${etcd.pid}/task`).every((tid) =>
+          readFileSync(`/proc/${etcd.pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.startsWith('T'),
+        ),
+      { description: 'every etcd thread to be stopped' },
+    );
     try {
       await assert.rejects(store.writeAssignment(target, false, { predecessor: latest, slices: slices(2, 1) }), UnavailableError);
       assert.ok(store.getLatestKnownAssignment(target)?.equals(latest));
