@@ -133,8 +133,8 @@ export class SliceKeyHandle {
     }
     const entry = this.entry;
     // The key's top-keys entry spares the sketch's Map lookup while the sketch still tracks it.
-    if (entry !== undefined && entry.tracked) counter.incrementEntry(entry, value, context.nowMs[0] as number);
-    else this.entry = counter.incrementReturningEntry(this.key, this.hash, value, context.nowMs[0] as number);
+    if (entry !== undefined && entry.tracked) counter.incrementEntry(entry, value, context.nowMs);
+    else this.entry = counter.incrementReturningEntry(this.key, this.hash, value, context.nowMs);
   }
 
   /**

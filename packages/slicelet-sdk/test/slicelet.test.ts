@@ -112,7 +112,10 @@ describe('Slicelet against the Assigner', function () {
     assigner = await startTestAssigner();
     const s = await startSlicelet(1);
     await settled([s]);
-    const handle = s.createHandle(SliceKey.fromApplicationKey('hot-user'));
+    // The string form: the application key's handle, shared with the SliceKey form.
+    const handle = s.createHandle('hot-user');
+    assert.ok(handle.key.equals(SliceKey.fromApplicationKey('hot-user')));
+    assert.equal(s.createHandle(SliceKey.fromApplicationKey('hot-user')), handle);
     assert.equal(handle.isAssignedContinuously(), true);
     const a = assigner;
     // The rate counts whole seconds only, so keep recording until a regeneration records the load.

@@ -142,6 +142,17 @@ export class EwmaCounter {
   }
 
   /**
+   * {@link EwmaCounter.incrementBy} at the instant held in `time[0]`. Handles pass the Slicelet's
+   * one-cell clock rather than its value: an epoch-ms double handed to a call the JIT does not
+   * inline is boxed (a 16-byte heap number per call), a typed array never is.
+   */
+  incrementAt(value: number, time: Float64Array): void {
+    const nowMs = time[0] as number;
+    if (nowMs >= this.nextSecondAtMs) this.advanceTo(nowMs);
+    this.bucketSum += value;
+  }
+
+  /**
    * Moves time to `nowMs`: appends the open second if `nowMs` is past it, then any whole empty
    * seconds as zeros. Does nothing for an instant not past the open second.
    */

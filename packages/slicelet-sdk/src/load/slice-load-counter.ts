@@ -82,29 +82,36 @@ export class SliceLoadCounter {
    * (what `KeyLoadRecorder` does).
    */
   incrementHashed(key: SliceKey, hash: number, value: number, nowMs: number): void {
-    this.incrementReturningEntry(key, hash, value, nowMs);
+    // The body of incrementReturningEntry rather than a call to it: one call level less keeps the
+    // whole path inlinable, and a call that is not inlined boxes `nowMs` (16 bytes per call).
+    if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return;
+    this.rate.incrementBy(value, nowMs);
+    this.sketch.incrementHashed(key, hash, value, this.rate.completedSeconds);
+    this.totals.record(key, value, this.isAttributed);
   }
 
   /**
-   * {@link SliceLoadCounter.incrementHashed}, returning the key's top-keys entry (undefined when
-   * `value` was ignored) so that a handle can pass it to {@link SliceLoadCounter.incrementEntry}
-   * next time, skipping the sketch's lookup.
+   * {@link SliceLoadCounter.incrementHashed} at the instant in `time[0]` (the Slicelet's one-cell
+   * clock: a typed array is never boxed across a call, an epoch-ms double is), returning the key's
+   * top-keys entry (undefined when `value` was ignored) so that a handle can pass it to
+   * {@link SliceLoadCounter.incrementEntry} next time, skipping the sketch's lookup.
    */
-  incrementReturningEntry(key: SliceKey, hash: number, value: number, nowMs: number): TopKeysEntry | undefined {
+  incrementReturningEntry(key: SliceKey, hash: number, value: number, time: Float64Array): TopKeysEntry | undefined {
     if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return undefined;
-    this.rate.incrementBy(value, nowMs);
+    this.rate.incrementAt(value, time);
     const entry = this.sketch.incrementHashed(key, hash, value, this.rate.completedSeconds);
     this.totals.record(key, value, this.isAttributed);
     return entry;
   }
 
   /**
-   * {@link SliceLoadCounter.incrementHashed} for `entry.key`, given its entry from this counter
-   * (from {@link SliceLoadCounter.incrementReturningEntry}) while `entry.tracked` holds.
+   * {@link SliceLoadCounter.incrementHashed} for `entry.key` at the instant in `time[0]`, given its
+   * entry from this counter (from {@link SliceLoadCounter.incrementReturningEntry}) while
+   * `entry.tracked` holds. Allocation-free.
    */
-  incrementEntry(entry: TopKeysEntry, value: number, nowMs: number): void {
+  incrementEntry(entry: TopKeysEntry, value: number, time: Float64Array): void {
     if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return;
-    this.rate.incrementBy(value, nowMs);
+    this.rate.incrementAt(value, time);
     this.sketch.incrementEntry(entry, value, this.rate.completedSeconds);
     this.totals.record(entry.key, value, this.isAttributed);
   }
