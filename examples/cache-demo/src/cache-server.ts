@@ -14,6 +14,7 @@ import { LRUCache } from 'lru-cache';
 import { type Logger, SliceKey, UnavailableError, createDefaultLogger } from '@dicer-ts/common';
 import { Slicelet, type SliceletOptions } from '@dicer-ts/slicelet-sdk';
 import { CACHE_SERVICE_DEFINITION, type CacheServiceHandlers, getResponse, putResponse } from './cache-service.js';
+import { cacheStateTransfer } from './cache-state-transfer.js';
 import type { CacheServerStats } from './process-messages.js';
 
 /** The demo's target name. */
@@ -43,6 +44,8 @@ export interface CacheServerOptions {
   readonly slicelet?: Partial<Omit<SliceletOptions, 'target' | 'assigner' | 'port' | 'selfAddress' | 'host' | 'watchHost'>>;
   /** @default pino at `warn` */
   readonly logger?: Logger;
+  /** Hand the cache's entries over when slices move (state transfer, issue #10). @default false */
+  readonly stateTransfer?: boolean;
 }
 
 /**
@@ -123,6 +126,7 @@ export class CacheServer {
         watchPort: 0,
         logger: log,
         ...options.slicelet,
+        ...(options.stateTransfer === true ? { stateTransfer: cacheStateTransfer(cache) } : {}),
         target: options.target ?? DEMO_TARGET,
         assigner: options.assigner,
         host,
@@ -133,6 +137,8 @@ export class CacheServer {
       server.forceShutdown();
       throw err;
     }
+    // Previous owners are reached at their application port (the default resolveAddress).
+    slicelet.stateTransfer?.addTo(server);
     const self = new CacheServer({ port, slicelet, server, cache, drainGraceMs: options.drainGraceMs ?? DEFAULT_DRAIN_GRACE_MS, log });
     holder.self = self;
     return self;
@@ -173,7 +179,16 @@ export class CacheServer {
       slices: this.slicelet.assignedSlices().length,
       generation: this.slicelet.latestAssignment === undefined ? '' : this.slicelet.generation.toString(),
       lifecycle: this.slicelet.lifecycle,
+      ...this.transferStats(),
     };
+  }
+
+  /** State-transfer counters, only when it is on. */
+  private transferStats(): Pick<CacheServerStats, 'transferredKeys' | 'transferFailures'> {
+    const stats = this.slicelet.stateTransfer?.stats();
+    if (stats === undefined) return {};
+    const i = stats.incoming;
+    return { transferredKeys: i.keys, transferFailures: i.failed + i.timedOut + i.truncated };
   }
 
   /**

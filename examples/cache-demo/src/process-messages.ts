@@ -43,6 +43,10 @@ export interface CacheServerStats {
   readonly generation: string;
   /** 'running' | 'draining' | 'closed'. */
   readonly lifecycle: string;
+  /** Entries received from previous owners (state transfer on; issue #10). */
+  readonly transferredKeys?: number;
+  /** Pulls that failed, timed out or were cut at the cap (state transfer on). */
+  readonly transferFailures?: number;
 }
 
 /** Cumulative counters of the load generator (since it started). */

@@ -23,11 +23,14 @@ async function main(): Promise<void> {
       'load-balancing-interval-ms': { type: 'string' },
       'suggested-rpc-timeout-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'state-transfer-timeout-ms': { type: 'string' },
     },
     strict: true,
   });
   const logger = pino({ level: stringFlag(values, 'log-level') ?? 'warn' }, pino.destination(2));
   const suggested = numberFlag(values, 'suggested-rpc-timeout-ms', 5_000, 1_000);
+  // State transfer (issue #10): 0 (the default) plans none.
+  const stateTransferTimeoutMs = numberFlag(values, 'state-transfer-timeout-ms', 0);
   const options: AssignerOptions = {
     port: numberFlag(values, 'port', 0, 0, 65535),
     host: stringFlag(values, 'host') ?? '127.0.0.1',
@@ -41,7 +44,9 @@ async function main(): Promise<void> {
     clerkSuggestedRpcTimeoutMs: suggested,
     store: 'memory',
     logger,
+    ...(stateTransferTimeoutMs > 0 ? { stateTransferTimeoutMs } : {}),
   };
+
   const assigner = await Assigner.start(options);
   writeProcessMessage({ kind: 'ready', role: 'assigner', pid: process.pid, port: assigner.port, debugPort: assigner.debugPort });
   let stopping = false;

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       'drain-timeout-ms': { type: 'string' },
       'load-half-life-seconds': { type: 'string' },
       'log-level': { type: 'string' },
+      'state-transfer': { type: 'boolean' },
     },
     strict: true,
   });
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     port: numberFlag(values, 'port', 0, 0, 65535),
     maxEntries: numberFlag(values, 'max-entries', 100_000, 1),
     drainGraceMs: numberFlag(values, 'drain-grace-ms', 1_000),
+    stateTransfer: values['state-transfer'] === true,
     slicelet: {
       watchTimeoutMs: numberFlag(values, 'watch-timeout-ms', 5_000, 1_000),
       load: { halfLifeSeconds: numberFlag(values, 'load-half-life-seconds', 120, 0.001) },

@@ -58,6 +58,11 @@ export interface DemoClusterOptions {
   readonly logDir?: string | undefined;
   /** pino level of the children. @default 'warn' */
   readonly logLevel?: string;
+  /**
+   * State transfer on handoff (issue #10): the Assigner annotates planned moves and the cache
+   * servers hand their entries over. In-memory store only. @default false
+   */
+  readonly stateTransfer?: boolean;
 }
 
 /** One cache server slot: its stable port and the current process (replaced on restart). */
@@ -120,6 +125,7 @@ export class DemoCluster {
       drainGraceMs: options.drainGraceMs ?? 1_000,
       logDir: options.logDir,
       logLevel: options.logLevel ?? 'warn',
+      stateTransfer: options.stateTransfer ?? false,
     };
     const { assigner, port, debugPort } =
       resolved.etcdEndpoints === undefined ? await startDemoAssigner(resolved) : await startEtcdAssigner(resolved, resolved.etcdEndpoints);
@@ -174,6 +180,7 @@ export class DemoCluster {
         `--stats-interval-ms=${o.statsIntervalMs}`,
         `--watch-timeout-ms=${o.watchTimeoutMs}`,
         `--drain-grace-ms=${o.drainGraceMs}`,
+        ...(o.stateTransfer ? ['--state-transfer'] : []),
         `--load-half-life-seconds=${o.loadHalfLifeSeconds}`,
         `--log-level=${o.logLevel}`,
       ],
@@ -273,6 +280,7 @@ async function startDemoAssigner(o: DemoCluster['options']): Promise<{ assigner:
       `--load-balancing-interval-ms=${o.loadBalancingIntervalMs}`,
       `--suggested-rpc-timeout-ms=${o.watchTimeoutMs}`,
       `--log-level=${o.logLevel}`,
+      ...(o.stateTransfer ? ['--state-transfer-timeout-ms=60000'] : []),
     ],
     logFile(o.logDir, 'assigner'),
   );
