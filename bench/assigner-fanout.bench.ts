@@ -23,7 +23,8 @@
  *
  * Run: `npm run bench -- assigner-fanout`. Environment: `FANOUT_SIZES=1,1000` chooses the sizes
  * (the first is the baseline), `FANOUT_CHANNELS` the client connections (8), `FANOUT_WINDOW` their
- * HTTP/2 receive window in bytes (grpc-js's default), `FANOUT_PROFILE=<dir>` writes a CPU profile
+ * HTTP/2 receive window in bytes (grpc-js's default), `FANOUT_CLIENT_PROCESSES` how many child
+ * processes hold the watchers (1: this one; see `bench/fixtures/watcher-process.ts`), `FANOUT_PROFILE=<dir>` writes a CPU profile
  * of the Assigner process.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -39,6 +40,8 @@ const ROUNDS = 3;
 const CHANNELS = Number(process.env['FANOUT_CHANNELS'] ?? 8);
 /** HTTP/2 receive window of each client connection (connection and stream); 0 = grpc-js's default (64 KiB). */
 const WINDOW_BYTES = Number(process.env['FANOUT_WINDOW'] ?? 0);
+/** Processes the watchers are spread over; 1 = this process. */
+const CLIENT_PROCESSES = Number(process.env['FANOUT_CLIENT_PROCESSES'] ?? 1);
 /** Long enough that no watcher's processing timeout (t − 5 s, on the manual clock) is near. */
 const CLERK_TIMEOUT_MS = 60_000n;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -123,6 +126,61 @@ class AssignerProcess {
   async close(): Promise<void> {
     await this.command('exit');
   }
+}
+
+/** A child process holding some of the watchers (`bench/fixtures/watcher-process.ts`). */
+class WatcherProcess {
+  private readonly pending: ((value: unknown) => void)[] = [];
+
+  constructor() {
+    const child = spawn(process.execPath, ['--conditions=@dicer-ts/source', '--import', 'tsx', join(here, 'fixtures', 'watcher-process.ts')], {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const parsed = JSON.parse(line) as { reply?: unknown };
+      if ('reply' in parsed) this.pending.shift()?.(parsed.reply);
+    });
+    this.send = (command) =>
+      new Promise((resolve) => {
+        this.pending.push(resolve);
+        child.stdin.write(`${JSON.stringify(command)}\n`);
+      });
+  }
+
+  readonly send: (command: object) => Promise<unknown>;
+}
+
+/** Watchers started for one round; `settled` resolves with every arrival time and sample replies. */
+interface Watchers {
+  readonly settled: () => Promise<{ arrivals: number[]; samples: Buffer[] }>;
+}
+
+/** Starts `n` Watch calls in this process over `clients`. */
+function watchHere(clients: readonly Client[], n: number, request: proto.ClientRequestP): Watchers {
+  const calls = Array.from({ length: n }, (_, i) => watch(clients[i % clients.length] as Client, request));
+  return {
+    settled: async () => {
+      const replies = await Promise.all(calls);
+      return { arrivals: replies.map((r) => r.atMs), samples: replies.map((r) => r.bytes) };
+    },
+  };
+}
+
+/** Starts `n` Watch calls spread over the watcher processes. */
+async function watchInProcesses(procs: readonly WatcherProcess[], port: number, n: number, request: proto.ClientRequestP): Promise<Watchers> {
+  const encoded = Buffer.from(proto.toBinary(proto.ClientRequestPSchema, request)).toString('base64');
+  const channels = Math.max(1, Math.floor(CHANNELS / procs.length));
+  await Promise.all(
+    procs.map((p, i) => p.send({ park: { port, count: Math.floor(n / procs.length) + (i < n % procs.length ? 1 : 0), channels, request: encoded } })),
+  );
+  return {
+    settled: async () => {
+      const got = (await Promise.all(procs.map((p) => p.send({ collect: true })))) as { arrivals: number[]; bytes: string; same: boolean }[];
+      if (got.some((g) => g.arrivals.length > 0 && !g.same)) throw new Error('watchers of one process got different replies');
+      return { arrivals: got.flatMap((g) => g.arrivals), samples: got.filter((g) => g.arrivals.length > 0).map((g) => Buffer.from(g.bytes, 'base64')) };
+    },
+  };
 }
 
 /** A raw-bytes Watch client on its own HTTP/2 connection. */
@@ -232,6 +290,7 @@ async function runSize(n: number): Promise<RoundResult[]> {
   const port = await child.command<number>('port');
   const clients = Array.from({ length: CHANNELS }, (_, i) => rawClient(port, i));
   const control = rawClient(port, CHANNELS);
+  const procs = CLIENT_PROCESSES > 1 ? Array.from({ length: CLIENT_PROCESSES }, () => new WatcherProcess()) : [];
   const results: RoundResult[] = [];
   try {
     // Pod 1 heartbeats until the health startup delay has passed and it is assigned.
@@ -249,25 +308,25 @@ async function runSize(n: number): Promise<RoundResult[]> {
     for (let round = 0; round < ROUNDS; round++) {
       const request = clerkRequest(known);
       const startedMs = wallMs();
-      const calls = Array.from({ length: n }, (_, i) => watch(clients[i % CHANNELS] as Client, request));
+      const watchers = procs.length > 0 ? await watchInProcesses(procs, port, n, request) : watchHere(clients, n, request);
       await until(async () => (await child.command<number>('parked')) >= n, `${n} parked watchers`);
       const parkMs = wallMs() - startedMs;
       const parked = await child.command<Memory>('mem');
       const seen = child.commits.length;
       const triggerMs = wallMs();
       const trigger = watch(control, sliceletRequest(2 + round, known));
-      const replies = await Promise.all(calls);
+      const { arrivals, samples } = await watchers.settled();
       const commit = await child.commitAfter(seen);
       const next = decodeReply((await trigger).bytes).generation;
       // Every watcher got the new generation with its assignment (checked after timing).
-      for (const r of replies) {
-        const got = decodeReply(r.bytes);
+      for (const bytes of samples) {
+        const got = decodeReply(bytes);
         if (!got.hasAssignment || !got.generation.equals(next) || got.generation.toString() !== commit.generation) {
           throw new Error(`a watcher got ${got.generation.toString()} (assignment: ${got.hasAssignment}), expected ${commit.generation}`);
         }
       }
-      replyBytes = replies[0]?.bytes.byteLength ?? 0;
-      const delays = replies.map((r) => r.atMs - commit.timeMs).sort((a, b) => a - b);
+      replyBytes = samples[0]?.byteLength ?? 0;
+      const delays = arrivals.map((atMs) => atMs - commit.timeMs).sort((a, b) => a - b);
       results.push({
         watchers: n,
         round,
@@ -283,6 +342,7 @@ async function runSize(n: number): Promise<RoundResult[]> {
     }
   } finally {
     for (const c of [...clients, control]) c.close();
+    await Promise.all(procs.map((p) => p.send({ exit: true })));
     await child.close();
   }
   return results;
@@ -316,6 +376,7 @@ console.table(
     'per watcher (KiB)': r.watchers > 1 ? ((r.rssParked - r.rssIdle) / r.watchers / 1024).toFixed(2) : '-',
   })),
 );
+console.log(`watchers in ${CLIENT_PROCESSES === 1 ? 'this process' : `${CLIENT_PROCESSES} client processes`}`);
 console.log(`${replyBytes} bytes per reply; HTTP/2 receive window per client connection: ${WINDOW_BYTES > 0 ? `${WINDOW_BYTES} bytes` : 'grpc-js default'}`);
 console.log(`baseline: ${SIZES[0]} watcher(s), median p99 over ${ROUNDS} rounds = ${baselineP99.toFixed(1)} ms`);
 for (const [n, goalMs] of [
