@@ -11,7 +11,8 @@
  * key or another start.
  *
  * Layout: `sets` four-way sets, newest first. A lookup mixes the key's cached 8-byte prefix, so it
- * reads no bytes and builds nothing; a handle made under an older snapshot is a miss and ages out.
+ * reads no bytes and builds nothing. The first lookup under a new snapshot empties the cache (a few
+ * microseconds once per assignment), so cached handles never keep an old assignment alive.
  * A miss makes a handle as before (plus a few array stores). Application-key strings have their
  * own bounded `Map` per snapshot, so a repeated string costs one `Map.get` and no FarmHash.
  *
@@ -47,9 +48,13 @@ export class SliceKeyHandleCache {
   private readonly mask: number;
   /** `sets × WAYS` slots; within a set, newest first. */
   private readonly slots: (SliceKeyHandle | undefined)[];
-  /** Application key → handle, for the snapshot `byStringOrigin` (one `Map.get` per hit). */
+  /** Application key → handle (one `Map.get` per hit). */
   private readonly byString = new Map<string, SliceKeyHandle>();
-  private byStringOrigin: OwnershipSnapshot | undefined = undefined;
+  /**
+   * The snapshot every cached handle was made under. When the Slicelet applies a new one, the
+   * next lookup empties the cache, so that no cached handle keeps an old assignment alive.
+   */
+  private origin: OwnershipSnapshot | undefined = undefined;
   private readonly byStringLimit: number;
   /** Scratch for an application key's fingerprint (high word, low word). */
   private readonly words = new Uint32Array(2);
@@ -72,7 +77,7 @@ export class SliceKeyHandleCache {
 
   /** The handle for `key` under the current snapshot: the cached one, else a new one (cached). */
   handleFor(key: SliceKey): SliceKeyHandle {
-    const origin = this.context.ownership;
+    const origin = this.currentOrigin();
     const base = (mix(key.prefixHigh | 0, key.prefixLow | 0, key.bytes.length) & this.mask) * WAYS;
     const slots = this.slots;
     for (let i = base; i < base + WAYS; i++) {
@@ -88,11 +93,7 @@ export class SliceKeyHandleCache {
    * the slots, allocation-free for ASCII keys of up to 85 characters) and the string remembered.
    */
   handleForApplicationKey(applicationKey: string): SliceKeyHandle {
-    const origin = this.context.ownership;
-    if (this.byStringOrigin !== origin) {
-      this.byString.clear();
-      this.byStringOrigin = origin;
-    }
+    const origin = this.currentOrigin();
     let handle = this.byString.get(applicationKey);
     if (handle !== undefined) return handle.reopen();
     handle = this.handleForFingerprint(applicationKey, origin);
@@ -105,7 +106,17 @@ export class SliceKeyHandleCache {
   clear(): void {
     this.slots.fill(undefined);
     this.byString.clear();
-    this.byStringOrigin = undefined;
+    this.origin = undefined;
+  }
+
+  /** The current snapshot, after emptying the cache if it was filled under an older one. */
+  private currentOrigin(): OwnershipSnapshot {
+    const origin = this.context.ownership;
+    if (origin !== this.origin) {
+      this.clear();
+      this.origin = origin;
+    }
+    return origin;
   }
 
   private handleForFingerprint(applicationKey: string, origin: OwnershipSnapshot): SliceKeyHandle {

@@ -7,8 +7,10 @@
  * entry, the load counter keys there record to. A handle resolves its key once per snapshot (one
  * allocation-free table lookup), caching its continuity answer and its counter; after that
  * {@link SliceKeyHandle.isAssignedContinuously} is one reference compare and
- * {@link SliceKeyHandle.incrementLoadBy} an epoch compare plus the counter's own work (a top-keys
- * `Map.get` and a few additions).
+ * {@link SliceKeyHandle.incrementLoadBy} an epoch compare plus the counter's own work (a few
+ * additions: the handle also keeps its key's top-keys entry, so the sketch's `Map.get` is skipped
+ * while the sketch tracks the key). `Slicelet.createHandle` shares handles through a
+ * `SliceKeyHandleCache` (handle-cache.ts), so a request allocates nothing in steady state.
  *
  * @see protocol.md §4 (createHandle, isAssignedContinuously, incrementLoadBy)
  */
@@ -57,7 +59,7 @@ export function ownershipCounters(ownership: OwnershipSnapshot, accumulator: Loa
  *
  * @example
  * ```ts
- * const handle = slicelet.createHandle(SliceKey.fromApplicationKey(userId));
+ * const handle = slicelet.createHandle(userId); // or a SliceKey
  * try {
  *   if (!handle.isAssignedContinuously()) return redirectOrRefuse();
  *   handle.incrementLoadBy(1);

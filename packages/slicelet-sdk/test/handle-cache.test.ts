@@ -78,6 +78,20 @@ describe('SliceKeyHandleCache', () => {
     assert.equal(old.isAssignedContinuously(), false);
   });
 
+  it('empties itself at the first lookup under a newer assignment, so no old handle keeps an old assignment alive', () => {
+    const c = new Context();
+    c.apply(FIRST);
+    const cache = new SliceKeyHandleCache(c);
+    for (let i = 0; i < 50; i++) cache.handleForApplicationKey(`k${i}`);
+    c.apply(MOVED_AWAY);
+    cache.handleFor(key(0x10));
+    const slots = Reflect.get(cache, 'slots') as (SliceKeyHandle | undefined)[];
+    const kept = slots.filter((h) => h !== undefined);
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]!.origin, c.ownership);
+    assert.equal((Reflect.get(cache, 'byString') as Map<string, SliceKeyHandle>).size, 0);
+  });
+
   it('hands a closed handle out again with the same key, open and answering as before', () => {
     const c = new Context();
     c.apply(FIRST);
