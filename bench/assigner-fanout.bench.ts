@@ -64,10 +64,18 @@ class AssignerProcess {
   /** When the hub finished handing a generation's replies to grpc-js ('assignment published'), by generation. */
   readonly published = new Map<string, number>();
   private commitWaiters: (() => void)[] = [];
+  private exiting = false;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    // A crashed Assigner must fail the benchmark rather than leave it waiting for a reply.
+    child.on('exit', (code) => {
+      if (!this.exiting && this.pending.length > 0) {
+        console.error(`the Assigner process exited (code ${code}) with ${this.pending.length} command(s) unanswered`);
+        process.exit(1);
+      }
+    });
   }
 
   static start(): AssignerProcess {
@@ -124,6 +132,7 @@ class AssignerProcess {
   }
 
   async close(): Promise<void> {
+    this.exiting = true;
     await this.command('exit');
   }
 }
