@@ -5,8 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { IllegalStateError, UnavailableError } from '@dicer-ts/common';
+import { freePort } from '@dicer-ts/test-harness';
 import { DEMO_TARGET } from '../cache-server.js';
 import type { CacheServerStats, LoadGeneratorStats } from '../process-messages.js';
 import { type DebugJsonTarget, fetchDebugTarget } from './debug-json.js';
@@ -305,8 +305,8 @@ async function startEtcdAssigner(
   const bootstrap = DemoProcess.spawnScript('assigner-bootstrap', ASSIGNER_CLI, ['bootstrap', ...etcdFlags], logFile(o.logDir, 'assigner-bootstrap'));
   const { code } = await bootstrap.exited;
   if (code !== 0) throw new UnavailableError(`dicer-assigner bootstrap exited with ${code}`);
-  const port = await freeLoopbackPort();
-  const debugPort = o.debugPort === 0 ? await freeLoopbackPort() : o.debugPort;
+  const port = await freePort();
+  const debugPort = o.debugPort === 0 ? await freePort() : o.debugPort;
   const assigner = DemoProcess.spawnScript(
     'assigner',
     ASSIGNER_CLI,
@@ -345,18 +345,6 @@ async function startEtcdAssigner(
 /** The assigner package's CLI entry point (its `dicer-assigner` bin, run from source). */
 const ASSIGNER_CLI = fileURLToPath(new URL('./cli/main.ts', import.meta.resolve('@dicer-ts/assigner')));
 
-/** A free loopback port (probed; another process could take it before it is used). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function logFile(dir: string | undefined, name: string): string | undefined {
   return dir === undefined ? undefined : join(dir, `${name}.log`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isDicerError } from '@dicer-ts/common';
 import { DemoCluster } from './demo-cluster.js';
 import { type DemoOptions, demoHelpText, parseDemoCommandLine } from './demo-options.js';
-import { type EtcdProcess, startEtcdProcess } from './etcd-process.js';
+import { type EtcdHandle, startEtcd } from '@dicer-ts/test-harness';
 import { LiveView } from './live-view.js';
 import { renderView } from './terminal-view.js';
 
@@ -31,9 +31,10 @@ const delay = (ms: number, signal: AbortSignal): Promise<void> =>
 
 async function run(options: DemoOptions): Promise<void> {
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'dicer-ts-demo-'));
-  let etcd: EtcdProcess | undefined;
+  let etcd: EtcdHandle | undefined;
   if (options.etcd) {
-    etcd = await startEtcdProcess();
+    // The same throwaway etcd the tests use: `etcd` from PATH, free loopback ports, a temp dir.
+    etcd = await startEtcd();
   }
   process.stdout.write(`Starting the Assigner, ${options.servers} cache servers and the load generator (logs in ${logDir})…\n`);
   const cluster = await DemoCluster.start({
