@@ -156,6 +156,7 @@ describe('rolling restart with 3 Assigners on etcd, preferred Assigner killed (e
         servers.push({ name: `cache-${i}`, port: (await process.ready).port!, process });
       }),
     );
+    servers.sort((a, b) => a.name.localeCompare(b.name));
 
     let preferred = first;
     const debugTarget = (): Promise<DebugJsonTarget | undefined> => fetchDebugTarget(preferred.debugPort, DEMO_TARGET);
