@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Slice, type Squid } from '@dicer-ts/common';
+import { InvalidArgumentError, type Slice, type SliceKey, type Squid } from '@dicer-ts/common';
 import {
   HealthWatcher,
   IMBALANCE_TOLERANCE_RATIOS,
@@ -17,9 +17,10 @@ import {
   type HealthWatcherOutput,
   type SliceLoadReport,
 } from '@dicer-ts/assigner';
-import { LoadAccumulator } from '@dicer-ts/slicelet-sdk';
+import { LoadAccumulator, type SliceLoadCounter } from '@dicer-ts/slicelet-sdk';
 import { boundaryOf } from '../engine/key-space.js';
-import { createRoutingTable } from '../engine/routing-table.js';
+import { createRoutingTable, type RoutingTable } from '../engine/routing-table.js';
+import { TickLoadBuffer } from '../engine/tick-load-buffer.js';
 import { SIM_EPOCH_MS, type SimPod } from '../engine/sim-pod.js';
 import type { DicerPolicySpec } from '../scenarios/scenario.js';
 import type { Policy, PolicyHost } from './policy.js';
@@ -32,6 +33,30 @@ interface AssignedSlice {
   readonly slice: Slice;
   readonly resources: readonly Squid[];
   readonly primaryRateLoad?: number | undefined;
+}
+
+/** An assignment as written: its slices, their routing table (key id → slice index) and its Squids. */
+interface WrittenAssignment {
+  readonly generation: bigint;
+  readonly slices: readonly AssignedSlice[];
+  readonly table: RoutingTable;
+  readonly squids: readonly Squid[];
+}
+
+/**
+ * One pod instance's Slicelet accounting and the simulator's cache of where its keys' load goes.
+ *
+ * `counters[g]` is the accumulator's counter for every key of slice `g` of the assignment the
+ * Slicelet last applied (`applied`): that slice's counter if the pod holds it, else the
+ * unattributed one. It is what `accumulator.counterFor(key)` returns for each such key, resolved
+ * once per (slice, assignment) through the slice's low key instead of once per key and second.
+ */
+interface PodAccounting {
+  readonly accumulator: LoadAccumulator;
+  applied: WrittenAssignment | undefined;
+  counters: (SliceLoadCounter | undefined)[];
+  /** The accumulator's `assignmentEpoch` that `counters` was resolved at. */
+  epoch: number;
 }
 
 /**
@@ -64,14 +89,15 @@ export class DicerPolicy implements Policy {
   private health!: HealthWatcher;
   private readonly load: LoadWatcher;
   private readonly scheduler = new RegenerationScheduler();
-  private readonly accumulators = new Map<number, LoadAccumulator>();
+  /** Instance id → its Slicelet accounting, while the instance is up. */
+  private readonly accounting: (PodAccounting | undefined)[] = [];
   private readonly byUuid = new Map<string, SimPod>();
   private readonly wakes = new Set<number>();
-  /** Load served in the current tick: instance → key id → load. */
-  private readonly pending = new Map<number, Map<number, number>>();
+  /** Load served in the current tick, per (instance, key); made at attach (it needs the key count). */
+  private pending!: TickLoadBuffer;
   private available: Squid[] = [];
   private generation = 0n;
-  private assignment: { readonly slices: readonly AssignedSlice[]; readonly squids: readonly Squid[] } | undefined;
+  private assignment: WrittenAssignment | undefined;
 
   /**
    * @param defaultMaxLoadHint `maxLoadHint` when neither the target config nor the spec gives one.
@@ -125,13 +151,15 @@ export class DicerPolicy implements Policy {
 
   attach(host: PolicyHost): void {
     this.host = host;
+    this.pending = new TickLoadBuffer(host.keySpace.size);
     this.health = new HealthWatcher({ unhealthyTimeoutMs: host.unhealthyTimeoutMs, observeSliceletReadiness: this.observeSliceletReadiness });
   }
 
   onPodRunning(pod: SimPod): void {
     this.byUuid.set(pod.squid.uuid, pod);
-    this.accumulators.set(pod.instance, new LoadAccumulator(wall(this.host.queue.nowMs)));
-    if (this.assignment !== undefined) this.deliverLater(pod, this.generation, this.assignment.slices);
+    const accumulator = new LoadAccumulator(wall(this.host.queue.nowMs));
+    this.accounting[pod.instance] = { accumulator, applied: undefined, counters: [], epoch: accumulator.assignmentEpoch };
+    if (this.assignment !== undefined) this.deliverLater(pod, this.assignment);
     this.heartbeat(pod, true);
   }
 
@@ -140,17 +168,11 @@ export class DicerPolicy implements Policy {
   }
 
   onPodDown(pod: SimPod): void {
-    this.accumulators.delete(pod.instance);
-    this.pending.delete(pod.instance);
+    this.accounting[pod.instance] = undefined; // its pending load of this tick is dropped at the tick's end
   }
 
   onServed(pod: SimPod, keyId: number, load: number): void {
-    let perKey = this.pending.get(pod.instance);
-    if (perKey === undefined) {
-      perKey = new Map();
-      this.pending.set(pod.instance, perKey);
-    }
-    perKey.set(keyId, (perKey.get(keyId) ?? 0) + load);
+    this.pending.add(pod.instance, keyId, load);
   }
 
   /**
@@ -161,18 +183,22 @@ export class DicerPolicy implements Policy {
   onTickEnd(tickStartMs: number): void {
     const at = wall(tickStartMs);
     const keySpace = this.host.keySpace;
-    for (const [instance, perKey] of this.pending) {
-      const accumulator = this.accumulators.get(instance);
-      if (accumulator !== undefined) for (const [keyId, load] of perKey) accumulator.incrementPrimaryRateBy(keySpace.sliceKey(keyId), load, at);
-      perKey.clear();
+    const pending = this.pending;
+    for (let i = 0; i < pending.size; i++) {
+      const pod = this.accounting[pending.instanceAt(i)];
+      if (pod === undefined) continue;
+      const keyId = pending.keyAt(i);
+      const key = keySpace.sliceKey(keyId);
+      counterOf(pod, keyId, key).incrementBy(key, pending.loadAt(i), at);
     }
+    pending.clear();
   }
 
   private heartbeat(pod: SimPod, loop: boolean): void {
     if (pod.state === 'down') return;
     const now = this.host.queue.nowMs;
     this.onHealth(this.health.onEvent({ kind: 'health-status-observed', squid: pod.squid, state: pod.state === 'terminating' ? 'terminating' : 'running' }, now));
-    const accumulator = this.accumulators.get(pod.instance);
+    const accumulator = this.accounting[pod.instance]?.accumulator;
     if (accumulator !== undefined) {
       const report = accumulator.readLoad(wall(now));
       const reports: SliceLoadReport[] = report.attributedLoads.map((r) => ({
@@ -242,10 +268,6 @@ export class DicerPolicy implements Policy {
     // The Squids the assignment names (deduplicated by UUID), for the health-change comparison.
     const assigned = new Map<string, Squid>();
     for (const slice of slices) for (const r of slice.resources) assigned.set(r.uuid, r);
-    this.assignment = { slices, squids: [...assigned.values()] };
-    this.onHealth(
-      this.health.onEvent({ kind: 'assignment-observed', generation: { incarnation: INCARNATION, number: this.generation }, resources: this.assignment.squids }, now),
-    );
     const table = createRoutingTable(
       this.host.keySpace,
       slices.map((s) => boundaryOf(s.slice.lowInclusive)),
@@ -253,21 +275,47 @@ export class DicerPolicy implements Policy {
       slices.length,
       0,
     );
+    const written: WrittenAssignment = { generation: this.generation, slices, table, squids: [...assigned.values()] };
+    this.assignment = written;
+    this.onHealth(
+      this.health.onEvent({ kind: 'assignment-observed', generation: { incarnation: INCARNATION, number: this.generation }, resources: this.assignment.squids }, now),
+    );
     this.host.publish(table, { reason, computeMs });
-    for (const pod of this.host.livePods()) if (pod.state !== 'starting') this.deliverLater(pod, this.generation, slices);
+    for (const pod of this.host.livePods()) if (pod.state !== 'starting') this.deliverLater(pod, written);
   }
 
   /** The Slicelet of `pod` learns the assignment `sliceletDelayMs` from now. */
-  private deliverLater(pod: SimPod, generation: bigint, slices: readonly AssignedSlice[]): void {
+  private deliverLater(pod: SimPod, written: WrittenAssignment): void {
     this.host.queue.scheduleIn(this.host.sliceletDelayMs, () => {
-      const accumulator = this.accumulators.get(pod.instance);
-      if (accumulator === undefined) return;
-      const mine = slices
+      const accounting = this.accounting[pod.instance];
+      if (accounting === undefined) return;
+      const mine = written.slices
         .filter((s) => s.resources.some((r) => r.uuid === pod.squid.uuid))
         .map((s) => ({ slice: s.slice, numReplicas: s.resources.length, primaryRateLoad: s.primaryRateLoad }));
-      accumulator.onAssignmentChanged({ incarnation: INCARNATION, number: generation }, mine, wall(this.host.queue.nowMs));
+      const { accumulator } = accounting;
+      if (accumulator.onAssignmentChanged({ incarnation: INCARNATION, number: written.generation }, mine, wall(this.host.queue.nowMs))) {
+        accounting.applied = written;
+        accounting.counters = new Array<SliceLoadCounter | undefined>(written.slices.length).fill(undefined);
+        accounting.epoch = accumulator.assignmentEpoch;
+      }
     });
   }
+}
+
+/**
+ * The counter `pod`'s accumulator puts load for `key` (id `keyId`) in: the same as
+ * `accumulator.counterFor(key)`, cached per slice of the applied assignment.
+ */
+function counterOf(pod: PodAccounting, keyId: number, key: SliceKey): SliceLoadCounter {
+  const applied = pod.applied;
+  if (applied === undefined || pod.epoch !== pod.accumulator.assignmentEpoch) return pod.accumulator.counterFor(key);
+  const g = applied.table.keyGroup[keyId] as number;
+  let counter = pod.counters[g];
+  if (counter === undefined) {
+    counter = pod.accumulator.counterFor((applied.slices[g] as AssignedSlice).slice.lowInclusive);
+    pod.counters[g] = counter;
+  }
+  return counter;
 }
 
 /** The Slicelets' epoch-millisecond clock for virtual time `nowMs`. */
