@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Assigner, type EtcdBackends, bootstrapNamespaces, createAssignerInfo, createEtcdClient, startEtcdBackends } from '@dicer-ts/assigner';
+import { InvalidArgumentError, UnavailableError } from '@dicer-ts/common';
 import { writeProcessMessage } from '@dicer-ts/cache-demo';
 
 /** Store and preferred-assigner record incarnation (even, as the etcd store needs). */
@@ -19,7 +20,7 @@ const INCARNATION = 2n;
 
 function numberFlag(values: Readonly<Record<string, string | undefined>>, name: string): number {
   const value = Number(values[name]);
-  if (values[name] === undefined || !Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
+  if (values[name] === undefined || !Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`--${name} must be a non-negative integer, got ${JSON.stringify(values[name])}`);
   return value;
 }
 
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     try {
       const reports = await bootstrapNamespaces(client, { storeNamespacePrefix, storeIncarnation: INCARNATION, preferredAssignerIncarnation: INCARNATION });
       const failed = reports.find((r) => r.outcome === 'failed');
-      if (failed !== undefined) throw new Error(`bootstrap of ${failed.namespace} failed: ${failed.error ?? ''}`);
+      if (failed !== undefined) throw new UnavailableError(`bootstrap of ${failed.namespace} failed: ${failed.error ?? ''}`);
     } finally {
       client.close();
     }

@@ -74,6 +74,10 @@ describe('rolling restart with 3 Assigners on etcd, preferred Assigner killed (e
     await Promise.all(servers.map((s) => s.process.stop('SIGINT')));
     await Promise.all(assigners.map((a) => a.process.stop('SIGTERM')));
     await etcd?.stop();
+    assigners.length = 0;
+    servers.length = 0;
+    load = undefined;
+    etcd = undefined;
   });
 
   it('restarts every server with no failed request while a standby replaces the killed preferred Assigner', async () => {
