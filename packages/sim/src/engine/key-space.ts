@@ -73,11 +73,15 @@ export class KeySpace {
     return typeof this.names === 'function' ? this.names(id) : (this.names[id] as string);
   }
 
-  /** The SliceKey of id `id` (made on first use, then cached). */
+  /**
+   * The SliceKey of id `id` (made on first use, then cached). Rebuilt from the two stored prefix
+   * words rather than by hashing the name again: an application key is exactly its 8 fingerprint
+   * bytes, little-endian, so the fingerprint's low word is the byte-swapped first prefix word.
+   */
   sliceKey(id: number): SliceKey {
     let key = this.keys[id];
     if (key === undefined) {
-      key = SliceKey.fromApplicationKey(this.nameOf(id));
+      key = SliceKey.fromFingerprintWords(byteSwap(this.low[id] as number), byteSwap(this.high[id] as number));
       this.keys[id] = key;
     }
     return key;
@@ -104,6 +108,11 @@ export class KeySpace {
       out[id] = j < 0 ? wrapSegment : j;
     }
   }
+}
+
+/** `word` (unsigned 32-bit) with its four bytes reversed. */
+function byteSwap(word: number): number {
+  return (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
 }
 
 function atOrAbove(high: number, low: number, b: KeyBoundary): boolean {

@@ -40,4 +40,21 @@ describe('CacheModel invariants', () => {
       { seed: 42, numRuns: 200 },
     );
   });
+
+  it('stays an exact LRU over long runs of evictions among colliding keys', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.integer({ min: 0, max: 200 }).map((k) => k * 64), { minLength: 500, maxLength: 2000, size: 'max' }), (capacity, keys) => {
+        const cache = new CacheModel(capacity);
+        const reference = new Map<number, true>(); // insertion order = recency, oldest first
+        for (const k of keys) {
+          const hit = reference.delete(k);
+          reference.set(k, true);
+          if (reference.size > capacity) reference.delete(reference.keys().next().value as number);
+          assert.equal(cache.access(k), hit);
+        }
+        assert.equal(cache.size, reference.size);
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+  });
 });

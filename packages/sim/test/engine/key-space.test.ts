@@ -10,6 +10,11 @@ describe('KeySpace', () => {
     assert.equal(ks.high[3], ks.sliceKey(3).prefixHigh);
   });
 
+  it('rebuilds every SliceKey byte for byte from its stored prefix words', () => {
+    const ks = KeySpace.fromNames(Array.from({ length: 2000 }, (_, i) => `user:${i * 7919}`));
+    for (let i = 0; i < ks.size; i++) assert.deepEqual(ks.sliceKey(i).bytes, SliceKey.fromApplicationKey(ks.nameOf(i)).bytes, ks.nameOf(i));
+  });
+
   it('lists the keys in key-space order', () => {
     const ks = KeySpace.synthetic(500);
     for (let i = 1; i < ks.size; i++) assert.ok(ks.sliceKey(ks.order[i - 1] as number).compare(ks.sliceKey(ks.order[i] as number)) < 0);
