@@ -2,8 +2,9 @@
  * One Assigner of the HA e2e scenario (`ha-rolling-restart.test.ts`), run as its own process: the
  * etcd store and the preferred-assigner driver wired exactly as `dicer-assigner --store etcd
  * --preferred-assigner enabled` wires them (`startEtcdBackends`), with the demo's target config and
- * the e2e timings. The CLI has no flags for the watch period or load balancing (it keeps Dicer's
- * 5 s and 60 s), so the scenario starts this entry instead to stay within seconds.
+ * the e2e timings. `dicer-assigner` now takes every timing used here as a flag, but it writes no
+ * `ready` line with its ports and logs on stdout, where the scenario reads process messages, so the
+ * scenario still starts this entry.
  *
  * Writes the demo's `ready` line on stdout, logs (pino) on stderr; SIGTERM / SIGINT close it.
  * Run once with `bootstrap` first to initialise the etcd namespaces.

@@ -10,14 +10,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '@dicer-ts/common';
+import { InvalidArgumentError, MIN_SUGGESTED_RPC_TIMEOUT_MS } from '@dicer-ts/common';
 import {
   type AssignerOptions,
   DEFAULT_ASSIGNER_HOST,
   DEFAULT_ASSIGNER_PORT,
+  DEFAULT_CLERK_SUGGESTED_RPC_TIMEOUT_MS,
   DEFAULT_DEBUG_HOST,
   DEFAULT_DEBUG_PORT,
 } from '../assigner-options.js';
+import { DEFAULT_LOAD_BALANCING_INTERVAL_MS } from '../core/regeneration-decision.js';
 import { HIGH_AVAILABILITY_FLAGS, type EtcdRunConfig, parseEtcdRunConfig } from './high-availability-options.js';
 
 /** Exit code for a usage error. */
@@ -65,6 +67,24 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'tls-client-ca', value: 'FILE', env: 'DICER_TLS_CLIENT_CA', help: 'PEM CA bundle: require client certificates signed by it (mutual TLS)' },
   { name: 'unhealthy-timeout-ms', value: 'MS', env: 'DICER_UNHEALTHY_TIMEOUT_MS', help: 'a Slicelet silent this long loses its slices (default 30000)' },
   { name: 'min-generation-interval-ms', value: 'MS', env: 'DICER_MIN_GENERATION_INTERVAL_MS', help: 'least time between generations per target (default 10000)' },
+  {
+    name: 'load-balancing-interval-ms',
+    value: 'MS',
+    env: 'DICER_LOAD_BALANCING_INTERVAL_MS',
+    help: `periodic rebalancing interval, at least 1 (default ${DEFAULT_LOAD_BALANCING_INTERVAL_MS})`,
+  },
+  {
+    name: 'suggested-watch-timeout-ms',
+    value: 'MS',
+    env: 'DICER_SUGGESTED_WATCH_TIMEOUT_MS',
+    help: `watch timeout suggested to Slicelets and Clerks, at least ${MIN_SUGGESTED_RPC_TIMEOUT_MS} (default ${DEFAULT_CLERK_SUGGESTED_RPC_TIMEOUT_MS})`,
+  },
+  {
+    name: 'state-transfer-timeout-ms',
+    value: 'MS',
+    env: 'DICER_STATE_TRANSFER_TIMEOUT_MS',
+    help: 'annotate moves with state transfers kept this long, at least 1 (default: none, as Dicer)',
+  },
   { name: 'log-level', value: 'LEVEL', env: 'DICER_LOG_LEVEL', help: 'pino level: trace, debug, info (default), warn, error, fatal, silent' },
   { name: 'help', help: 'print this help and exit' },
   { name: 'version', help: 'print the version and exit' },
@@ -178,6 +198,12 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const incarnation = get('store-incarnation');
   const unhealthy = get('unhealthy-timeout-ms');
   const minInterval = get('min-generation-interval-ms');
+  const loadBalancing = get('load-balancing-interval-ms');
+  const suggestedWatch = get('suggested-watch-timeout-ms');
+  const stateTransfer = get('state-transfer-timeout-ms');
+  // One flag for both suggestions: the Assigner keeps Dicer's two settings, which share a default.
+  const suggestedWatchMs =
+    suggestedWatch === undefined ? undefined : parseInteger('suggested-watch-timeout-ms', suggestedWatch, MIN_SUGGESTED_RPC_TIMEOUT_MS, 86_400_000);
   const options: AssignerOptions = {
     ...(port === undefined ? {} : { port: parseInteger('port', port, 0, 65535) }),
     ...(get('host') === undefined ? {} : { host: get('host') as string }),
@@ -200,6 +226,9 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
         }),
     ...(unhealthy === undefined ? {} : { unhealthyTimeoutMs: parseInteger('unhealthy-timeout-ms', unhealthy, 0, 86_400_000) }),
     ...(minInterval === undefined ? {} : { minGenerationIntervalMs: parseInteger('min-generation-interval-ms', minInterval, 0, 86_400_000) }),
+    ...(loadBalancing === undefined ? {} : { loadBalancingIntervalMs: parseInteger('load-balancing-interval-ms', loadBalancing, 1, 86_400_000) }),
+    ...(suggestedWatchMs === undefined ? {} : { sliceletSuggestedRpcTimeoutMs: suggestedWatchMs, clerkSuggestedRpcTimeoutMs: suggestedWatchMs }),
+    ...(stateTransfer === undefined ? {} : { stateTransferTimeoutMs: parseInteger('state-transfer-timeout-ms', stateTransfer, 1, 86_400_000) }),
   };
   return { kind: 'run', options, logLevel, etcd };
 }

@@ -63,6 +63,43 @@ describe('parseCommandLine', () => {
     assert.equal(etcd?.preferredAssigner?.self.uri, 'https://10.0.0.7:24500');
   });
 
+  it('reads the timing flags and their variables onto the Assigner options', () => {
+    const command = parseCommandLine(
+      ['--suggested-watch-timeout-ms', '1500', '--load-balancing-interval-ms', '2000', '--unhealthy-timeout-ms', '3000', '--min-generation-interval-ms', '0'],
+      { DICER_STATE_TRANSFER_TIMEOUT_MS: '4000', DICER_LOAD_BALANCING_INTERVAL_MS: '9' },
+    );
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    assert.equal(command.options.sliceletSuggestedRpcTimeoutMs, 1500);
+    assert.equal(command.options.clerkSuggestedRpcTimeoutMs, 1500);
+    assert.equal(command.options.loadBalancingIntervalMs, 2000);
+    assert.equal(command.options.unhealthyTimeoutMs, 3000);
+    assert.equal(command.options.minGenerationIntervalMs, 0);
+    assert.equal(command.options.stateTransferTimeoutMs, 4000);
+    const fromEnv = parseCommandLine([], { DICER_SUGGESTED_WATCH_TIMEOUT_MS: '2500', DICER_UNHEALTHY_TIMEOUT_MS: '100', DICER_MIN_GENERATION_INTERVAL_MS: '7' });
+    assert.equal(fromEnv.kind === 'run' && fromEnv.options.sliceletSuggestedRpcTimeoutMs, 2500);
+    assert.equal(fromEnv.kind === 'run' && fromEnv.options.unhealthyTimeoutMs, 100);
+    assert.equal(fromEnv.kind === 'run' && fromEnv.options.minGenerationIntervalMs, 7);
+  });
+
+  it('leaves the timing options unset when no flag or variable gives them', () => {
+    const command = parseCommandLine([], {});
+    assert.equal(command.kind, 'run');
+    if (command.kind !== 'run') return;
+    for (const key of ['sliceletSuggestedRpcTimeoutMs', 'clerkSuggestedRpcTimeoutMs', 'loadBalancingIntervalMs', 'stateTransferTimeoutMs'] as const) {
+      assert.equal(key in command.options, false, key);
+    }
+  });
+
+  it('rejects bad timing values naming the flag', () => {
+    assert.throws(() => parseCommandLine(['--suggested-watch-timeout-ms', '999'], {}), /--suggested-watch-timeout-ms must be from 1000 to 86400000, got 999/);
+    assert.throws(() => parseCommandLine(['--load-balancing-interval-ms', '0'], {}), /--load-balancing-interval-ms must be from 1 to 86400000, got 0/);
+    assert.throws(() => parseCommandLine(['--state-transfer-timeout-ms', '0'], {}), /--state-transfer-timeout-ms must be from 1 to/);
+    assert.throws(() => parseCommandLine(['--unhealthy-timeout-ms=-5'], {}), /--unhealthy-timeout-ms must be from 0 to/);
+    assert.throws(() => parseCommandLine([], { DICER_MIN_GENERATION_INTERVAL_MS: '1.5' }), /--min-generation-interval-ms must be an integer, got "1.5"/);
+    assert.throws(() => parseCommandLine([], { DICER_STATE_TRANSFER_TIMEOUT_MS: 'soon' }), InvalidArgumentError);
+  });
+
   it('needs --tls-cert and --tls-key together', () => {
     assert.throws(() => parseCommandLine(['--tls-cert', '/x.pem'], {}), /--tls-cert and --tls-key must be given together/);
   });

@@ -61,6 +61,12 @@ describe('dicer-assigner (spawned)', function () {
     assert.match(run.stderr, /--port must be an integer/);
   });
 
+  it('rejects a too short suggested watch timeout with exit code 2', async () => {
+    const run = runCli(['--suggested-watch-timeout-ms', '10']);
+    assert.equal(await run.exit, 2);
+    assert.match(run.stderr, /--suggested-watch-timeout-ms must be from 1000/);
+  });
+
   it('exits 1 when a target config is bad', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dicer-cli-'));
     try {
