@@ -211,6 +211,8 @@ export type {
   DebugPod,
   DebugGeneration,
 } from './debug/debug-snapshot.js';
+// Debug page: preferred assigner and state transfers in flight.
+export type { DebugPreferredAssigner, DebugStateTransfer } from './debug/debug-snapshot.js';
 export type { GeneratorSnapshot, GenerationRecord, ChurnRatios, AssignmentSource } from './service/generator-driver.js';
 export { DEFAULT_CONFIG_RELOAD_DEBOUNCE_MS } from './service/target-config-provider.js';
 export type { LoadedTargetConfig, TargetConfigChange } from './service/target-config-provider.js';
@@ -272,3 +274,21 @@ export type {
 } from './core/state-transfer.js';
 export { StateTransferPlanner } from './core/state-transfer-planner.js';
 export type { StateTransferPlannerOptions } from './core/state-transfer-planner.js';
+
+// ---------------------------------------------------------------------------------------------
+// Testing (the public test kit, api-sketch.md; Dicer's DicerTestEnvironment): an in-process
+// Assigner with short timings and helpers to set, freeze and wait for assignments.
+export {
+  createTestEnvironment,
+  TestEnvironment,
+  TEST_ENVIRONMENT_TIMINGS,
+  TEST_CLIENT_TIMINGS,
+} from './testing/test-environment.js';
+export type {
+  TestEnvironmentOptions,
+  TestAssignmentSpec,
+  TestSliceAssignment,
+  SetAssignmentOptions,
+  WaitForAssignmentOptions,
+} from './testing/test-environment.js';
+// --- end of testing ---
