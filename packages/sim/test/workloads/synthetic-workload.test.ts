@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { SeededRandom } from '@dicer-ts/common';
 import { SyntheticWorkload } from '../../src/workloads/synthetic-workload.js';
 import { ZipfSampler } from '../../src/workloads/zipf-sampler.js';
@@ -20,6 +21,25 @@ describe('ZipfSampler', () => {
     const h = z.probabilities[0]!;
     assert.ok(Math.abs(counts[0]! / n - h) < 0.01, `rank 0: ${counts[0]! / n} vs ${h}`);
     assert.ok(Math.abs(counts[1]! / counts[0]! - 0.5) < 0.03);
+  });
+
+  it('returns the first rank whose cumulative probability exceeds the draw, as a search over all ranks would (property)', () => {
+    const draws = fc.oneof(
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      fc.integer({ min: 0, max: 4095 }).map((b) => b / 4096), // the guide's bucket edges
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom(0.5, 0.99, 1.2, 3), fc.array(draws, { minLength: 1, maxLength: 50 }), (n, s, us) => {
+        const z = new ZipfSampler(n, s);
+        let cdf = 0;
+        const cumulative = Array.from(z.probabilities, (p) => (cdf += p));
+        for (const u of us) {
+          const first = cumulative.findIndex((c, r) => c > u || r === n - 1);
+          assert.equal(z.sample({ next: () => u } as SeededRandom), first, `n ${n} s ${s} u ${u}`);
+        }
+      }),
+      { seed: 42, numRuns: 150 },
+    );
   });
 
   it('is uniform with exponent 0', () => {
