@@ -156,10 +156,11 @@ export class TestEnvironment {
    * resolves with the committed assignment once the Assigner has it; watchers receive it on their
    * next poll or at once if parked.
    *
-   * @throws {InvalidArgumentError} when the slices do not tile the key space or a slice has no owner.
+   * @throws {InvalidArgumentError} (as a rejection, like every error here) when the slices do not
+   *   tile the key space in key order or a slice has no owner.
    * @throws {ClosedError} after {@link close}.
    */
-  setAssignment(target: string | Target, spec: TestAssignmentSpec, options: SetAssignmentOptions = {}): Promise<Assignment> {
+  async setAssignment(target: string | Target, spec: TestAssignmentSpec, options: SetAssignmentOptions = {}): Promise<Assignment> {
     this.checkOpen();
     const t = toTarget(target);
     if (spec.slices.length === 0) throw new InvalidArgumentError('an assignment needs at least one slice');
@@ -178,7 +179,7 @@ export class TestEnvironment {
    * @throws {FailedPreconditionError} when the target has no assignment yet.
    * @throws {ClosedError} after {@link close}.
    */
-  freeze(target: string | Target): Promise<Assignment> {
+  async freeze(target: string | Target): Promise<Assignment> {
     return this.rewrite(target, true);
   }
 
@@ -189,7 +190,7 @@ export class TestEnvironment {
    * @throws {FailedPreconditionError} when the target has no assignment yet.
    * @throws {ClosedError} after {@link close}.
    */
-  unfreeze(target: string | Target): Promise<Assignment> {
+  async unfreeze(target: string | Target): Promise<Assignment> {
     return this.rewrite(target, false);
   }
 
@@ -200,7 +201,7 @@ export class TestEnvironment {
    * @throws {UnavailableError} when none did within `timeoutMs`, naming the last generation seen.
    * @throws {ClosedError} after {@link close}.
    */
-  waitForAssignment(
+  async waitForAssignment(
     target: string | Target,
     predicate: (assignment: Assignment) => boolean = () => true,
     options: WaitForAssignmentOptions = {},
@@ -252,11 +253,11 @@ export class TestEnvironment {
   }
 
   /** Rewrites the current assignment's slices unchanged, with `freeze`. */
-  private rewrite(target: string | Target, freeze: boolean): Promise<Assignment> {
+  private async rewrite(target: string | Target, freeze: boolean): Promise<Assignment> {
     this.checkOpen();
     const t = toTarget(target);
     if (this.latestAssignment(t) === undefined) {
-      return Promise.reject(new FailedPreconditionError(`${t.toString()} has no assignment to ${freeze ? 'freeze' : 'unfreeze'}`));
+      throw new FailedPreconditionError(`${t.toString()} has no assignment to ${freeze ? 'freeze' : 'unfreeze'}`);
     }
     return this.write(t, freeze, (latest) =>
       (latest as Assignment).sliceAssignments.map((s) => ({ slice: s.slice, resources: s.resources, primaryRateLoad: s.primaryRateLoad })),

@@ -138,6 +138,17 @@ describe('createTestEnvironment (real gRPC, raw Slicelet watches)', function () 
     assert.ok(assignmentOf(await heartbeat(pod2)).generation.compare(unfrozen.generation) > 0);
   });
 
+  it('lets the generator replace an unfrozen set assignment that misses a live pod', async () => {
+    await firstWatch();
+    clock.advance(5_000);
+    await heartbeat(pod1);
+    await heartbeat(pod2);
+    const set = await env.setAssignment(TARGET, { slices: [{ slice: Slice.FULL, resources: ['https://pod1:8080'] }] }, { freeze: false });
+    assert.equal(set.isFrozen, false);
+    const next = await env.waitForAssignment(TARGET, (a) => a.generation.compare(set.generation) > 0, { timeoutMs: 10_000 });
+    assert.ok(next.assignedResources().some((r) => r.equals(pod2)));
+  });
+
   it('freezes the current (generated) assignment', async () => {
     await firstWatch();
     clock.advance(5_000);
@@ -153,11 +164,14 @@ describe('createTestEnvironment (real gRPC, raw Slicelet watches)', function () 
     assert.ok(assignmentOf(await heartbeat(pod1)).isFrozen);
   });
 
-  it('rejects freezing a target without an assignment and an assignment without slices', async () => {
+  it('rejects freezing a target without an assignment, and assignments without slices, owners or full key-space coverage', async () => {
     await assert.rejects(env.freeze(TARGET), FailedPreconditionError);
     await assert.rejects(env.unfreeze(TARGET), FailedPreconditionError);
-    assert.throws(() => env.setAssignment(TARGET, { slices: [] }), InvalidArgumentError);
-    assert.throws(() => env.setAssignment(TARGET, { slices: [{ slice: Slice.FULL, resources: [] }] }), InvalidArgumentError);
+    await assert.rejects(env.setAssignment(TARGET, { slices: [] }), InvalidArgumentError);
+    await assert.rejects(env.setAssignment(TARGET, { slices: [{ slice: Slice.FULL, resources: [] }] }), InvalidArgumentError);
+    const low = Slice.create(SliceKey.MIN, SliceKey.fromApplicationKey('m'));
+    await assert.rejects(env.setAssignment(TARGET, { slices: [{ slice: low, resources: ['https://pod1:8080'] }] }), InvalidArgumentError);
+    assert.equal(env.latestAssignment(TARGET), undefined);
   });
 
   it('fails a wait that no assignment satisfies within its timeout', async () => {
@@ -173,6 +187,7 @@ describe('createTestEnvironment (real gRPC, raw Slicelet watches)', function () 
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
     });
-    assert.throws(() => env.setAssignment(TARGET, { slices: [{ slice: Slice.FULL, resources: ['https://pod1:8080'] }] }), ClosedError);
+    await assert.rejects(env.setAssignment(TARGET, { slices: [{ slice: Slice.FULL, resources: ['https://pod1:8080'] }] }), ClosedError);
+    await assert.rejects(env.waitForAssignment(TARGET), ClosedError);
   });
 });
