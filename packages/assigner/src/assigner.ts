@@ -11,7 +11,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { type Logger, MAX_MESSAGE_BYTES, PREFERRED_ASSIGNER_SERVICE_DEFINITION, UnavailableError, componentLogger } from '@dicer-ts/common';
 import { type AssignerOptions, type ResolvedAssignerOptions, resolveAssignerOptions } from './assigner-options.js';
 import { DebugServer } from './debug/debug-server.js';
-import { type DebugSnapshot, toDebugTarget } from './debug/debug-snapshot.js';
+import { type DebugSnapshot, toDebugPreferredAssigner, toDebugTarget } from './debug/debug-snapshot.js';
 import { AssignerMetrics, targetLabels } from './debug/metrics.js';
 import { TargetConfigProvider } from './service/target-config-provider.js';
 import { TargetRegistry } from './service/target-registry.js';
@@ -240,6 +240,7 @@ export class Assigner {
         startedAtMs: this.startedAtMs,
         nowMs,
       },
+      preferredAssigner: toDebugPreferredAssigner(this.options.preferredAssigner?.role),
       configuredTargets: this.configs.names(),
       targets: this.targets.snapshots().map((g) => toDebugTarget(g, nowMs)),
     };

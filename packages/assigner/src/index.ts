@@ -211,6 +211,8 @@ export type {
   DebugPod,
   DebugGeneration,
 } from './debug/debug-snapshot.js';
+// Debug page: preferred assigner and state transfers in flight.
+export type { DebugPreferredAssigner, DebugStateTransfer } from './debug/debug-snapshot.js';
 export type { GeneratorSnapshot, GenerationRecord, ChurnRatios, AssignmentSource } from './service/generator-driver.js';
 export { DEFAULT_CONFIG_RELOAD_DEBOUNCE_MS } from './service/target-config-provider.js';
 export type { LoadedTargetConfig, TargetConfigChange } from './service/target-config-provider.js';

@@ -69,6 +69,11 @@ export class StateTransferPlanner {
     return this.state.issuedAtMs.size;
   }
 
+  /** Transfer id → when it was first issued (epoch ms), for the transfers in flight in the last committed plan. */
+  get issuedAtMs(): ReadonlyMap<number, number> {
+    return this.state.issuedAtMs;
+  }
+
   /** When the earliest in-flight transfer times out (regenerate then to remove it), if any. */
   get nextExpiryMs(): number | undefined {
     return this.expiryMs;

@@ -6,6 +6,7 @@
  * @see store-ha.md §8
  */
 import type { Slice, SliceKey } from '@dicer-ts/common';
+import type { PreferredAssignerRole } from '../core/preferred-assigner-state-machine.js';
 import type { GeneratorSnapshot } from '../service/generator-driver.js';
 
 /** One slice of the key-space picture. */
@@ -51,6 +52,23 @@ export interface DebugGeneration {
   readonly algorithmMs: number;
 }
 
+/** One state transfer in flight in the latest assignment (docs/state-transfer.md). */
+export interface DebugStateTransfer {
+  /** The transfer id, unique within the generation. */
+  readonly id: number;
+  /** Dicer's printed form of the transferred part of the slice. */
+  readonly slice: string;
+  /** Address of the resource holding the state. */
+  readonly from: string;
+  /** Address of the new owner. */
+  readonly to: string;
+  /**
+   * Milliseconds since the transfer was first issued; `undefined` when this Assigner's planner does
+   * not track it (an annotation written by another Assigner before a takeover).
+   */
+  readonly ageMs: number | undefined;
+}
+
 /** One target. */
 export interface DebugTarget {
   /** The normalized target (`name`, `<cluster>:<name>` or `appTarget:<name>:<instance>`). */
@@ -64,8 +82,20 @@ export interface DebugTarget {
   /** Most recent first. */
   readonly generations: readonly DebugGeneration[];
   readonly lastWatchAgoMs: number;
+  /** State transfers annotated in the latest assignment, in slice order. */
+  readonly stateTransfers: readonly DebugStateTransfer[];
   /** The effective config, as plain fields. */
   readonly config: Readonly<Record<string, string | number | boolean | undefined>>;
+}
+
+/** The preferred-assigner side of the page (issue #5). */
+export interface DebugPreferredAssigner {
+  /** The `dicer_assigner_preferred_assigner_role` label: what this Assigner does now. */
+  readonly role: 'PREFERRED' | 'STANDBY' | 'PREFERRED_BECAUSE_PA_DISABLED';
+  /** The URI of the preferred Assigner the record names, if it names one. */
+  readonly preferredUri: string | undefined;
+  /** The preferred-assigner record's generation, if preferred-assigner mode is on. */
+  readonly generation: string | undefined;
 }
 
 /** Everything the debug page shows. */
@@ -76,6 +106,7 @@ export interface DebugSnapshot {
     readonly startedAtMs: number;
     readonly nowMs: number;
   };
+  readonly preferredAssigner: DebugPreferredAssigner;
   /** Every target with a config, sorted. */
   readonly configuredTargets: readonly string[];
   /** Targets with a running generator. */
@@ -95,6 +126,21 @@ export function keyPosition(key: SliceKey): number {
 
 function slicePositions(slice: Slice): { start: number; end: number } {
   return { start: keyPosition(slice.lowInclusive), end: slice.highExclusive === undefined ? 1 : keyPosition(slice.highExclusive) };
+}
+
+/**
+ * The preferred-assigner part of the snapshot from the driver's current role, or `undefined` when
+ * the Assigner runs without preferred-assigner mode. Pure.
+ */
+export function toDebugPreferredAssigner(role: PreferredAssignerRole | undefined): DebugPreferredAssigner {
+  if (role === undefined) return { role: 'PREFERRED_BECAUSE_PA_DISABLED', preferredUri: undefined, generation: undefined };
+  // Same mapping as the role metric: a preferred role without a redirect comes from a ModeDisabled record.
+  const label = role.role === 'standby' ? 'STANDBY' : role.redirectUri === undefined ? 'PREFERRED_BECAUSE_PA_DISABLED' : 'PREFERRED';
+  return {
+    role: label,
+    preferredUri: role.value.kind === 'some-assigner' ? role.value.info.uri : undefined,
+    generation: role.value.generation.toString(),
+  };
 }
 
 /** Builds the snapshot of one generator. Pure. */
@@ -145,6 +191,22 @@ export function toDebugTarget(g: GeneratorSnapshot, nowMs: number): DebugTarget 
     slices: h.slices,
     algorithmMs: h.algorithmMs,
   }));
+  const stateTransfers: DebugStateTransfer[] = [];
+  for (const s of assignment?.sliceAssignments ?? []) {
+    for (const { resource, annotations } of s.subsliceAnnotationsByResource) {
+      for (const a of annotations) {
+        if (a.stateTransfer === undefined) continue;
+        const issuedAtMs = g.stateTransferIssuedAtMs.get(a.stateTransfer.id);
+        stateTransfers.push({
+          id: a.stateTransfer.id,
+          slice: a.subslice.toString(),
+          from: a.stateTransfer.fromResource.resourceAddress.toString(),
+          to: resource.resourceAddress.toString(),
+          ageMs: issuedAtMs === undefined ? undefined : nowMs - issuedAtMs,
+        });
+      }
+    }
+  }
   return {
     target: g.target.toString(),
     name: g.target.name,
@@ -154,6 +216,7 @@ export function toDebugTarget(g: GeneratorSnapshot, nowMs: number): DebugTarget 
     pods,
     generations,
     lastWatchAgoMs: nowMs - g.lastWatchAtMs,
+    stateTransfers,
     config: { ...g.config },
   };
 }

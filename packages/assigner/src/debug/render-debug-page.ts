@@ -1,12 +1,13 @@
 /**
  * The Assigner's debug page (Dicer's `/debug` component "Dicer Assigner"): assigner information,
- * then per target the key-space picture, a table of pods (state, load, slice count) and the recent
+ * (with the preferred-assigner role, URI and record generation), then per target the key-space
+ * picture, a table of pods (state, load, slice count), the state transfers in flight, the recent
  * generations with their reason, outcome and churn, and the effective config. Pure: snapshot in,
  * HTML out.
  *
  * @see store-ha.md §8
  */
-import type { DebugGeneration, DebugPod, DebugSnapshot, DebugTarget } from './debug-snapshot.js';
+import type { DebugGeneration, DebugPod, DebugPreferredAssigner, DebugSnapshot, DebugStateTransfer, DebugTarget } from './debug-snapshot.js';
 import { escapeHtml } from './escape-html.js';
 import { podColour, renderKeySpaceSvg } from './render-key-space.js';
 
@@ -49,6 +50,26 @@ function renderGenerations(generations: readonly DebugGeneration[], nowMs: numbe
   );
 }
 
+function renderStateTransfers(transfers: readonly DebugStateTransfer[]): string {
+  if (transfers.length === 0) return '<p>No state transfers in flight.</p>';
+  const rows = transfers
+    .map(
+      (t) =>
+        `<tr><td><code>${escapeHtml(t.slice)}</code></td><td>${escapeHtml(t.from)} → ${escapeHtml(t.to)}</td>` +
+        `<td>${t.ageMs === undefined ? 'unknown' : `${Math.round(t.ageMs / 1000)} s`}</td><td>${t.id}</td></tr>`,
+    )
+    .join('');
+  return `<table class="state-transfers"><tr><th>slice</th><th>from → to</th><th>age</th><th>id</th></tr>${rows}</table>`;
+}
+
+/** The "preferred assigner" line of the information table. */
+export function renderPreferredAssigner(pa: DebugPreferredAssigner): string {
+  if (pa.generation === undefined) return 'Preferred because preferred-assigner mode is disabled';
+  const parts = [escapeHtml(pa.role), `preferred: ${pa.preferredUri === undefined ? 'none' : escapeHtml(pa.preferredUri)}`];
+  parts.push(`PA generation: <code>${escapeHtml(pa.generation)}</code>`);
+  return parts.join(' · ');
+}
+
 function renderConfig(config: DebugTarget['config']): string {
   const rows = Object.entries(config)
     .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(String(v ?? ''))}</td></tr>`)
@@ -63,7 +84,8 @@ export function renderTargetSection(target: DebugTarget, nowMs: number): string 
     `<p>Generation: <code>${escapeHtml(target.generation ?? 'none')}</code>${target.isFrozen ? ' (frozen)' : ''} · ` +
     `${target.slices.length} slices · last watch ${Math.round(target.lastWatchAgoMs / 1000)} s ago</p>` +
     renderKeySpaceSvg(target) +
-    `<h3>Pods</h3>${renderPods(target.pods)}<h3>Recent generations</h3>${renderGenerations(target.generations, nowMs)}` +
+    `<h3>Pods</h3>${renderPods(target.pods)}<h3>State transfers in flight</h3>${renderStateTransfers(target.stateTransfers)}` +
+    `<h3>Recent generations</h3>${renderGenerations(target.generations, nowMs)}` +
     `${renderConfig(target.config)}</section>`
   );
 }
@@ -77,7 +99,7 @@ export function renderDebugPage(snapshot: DebugSnapshot): string {
     `<h1>Dicer Assigner</h1><h2>Assigner Information</h2><table><tr><td>gRPC address</td><td>${escapeHtml(a.grpcAddress)}</td></tr>` +
     `<tr><td>store incarnation</td><td>${escapeHtml(a.storeIncarnation)}</td></tr>` +
     `<tr><td>up for</td><td>${Math.round((a.nowMs - a.startedAtMs) / 1000)} s</td></tr>` +
-    `<tr><td>preferred assigner</td><td>Preferred because preferred-assigner mode is disabled</td></tr></table>` +
+    `<tr><td>preferred assigner</td><td>${renderPreferredAssigner(snapshot.preferredAssigner)}</td></tr></table>` +
     `<p><a href="/debug/json">JSON</a> · <a href="/metrics">metrics</a></p>` +
     `<p>Configured targets: ${snapshot.configuredTargets.map(escapeHtml).join(', ') || 'none'}` +
     `${idle.length > 0 ? ` (no generator yet: ${idle.map(escapeHtml).join(', ')})` : ''}</p>` +

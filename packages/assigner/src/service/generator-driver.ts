@@ -126,6 +126,8 @@ export interface GeneratorSnapshot {
   readonly history: readonly GenerationRecord[];
   /** The per-resource load after the last generation, by Squid string. */
   readonly loadByResource: ReadonlyMap<string, number>;
+  /** Transfer id → when it was first issued (epoch ms), for transfers in flight; empty without state transfers. */
+  readonly stateTransferIssuedAtMs: ReadonlyMap<number, number>;
 }
 
 type DriverEvent =
@@ -275,6 +277,7 @@ export class GeneratorDriver {
       lastWatchAtMs: this.lastWatchAtMs,
       history: [...this.history],
       loadByResource: new Map(this.loadByResource),
+      stateTransferIssuedAtMs: new Map(this.transfers?.issuedAtMs ?? []),
     };
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ManualClock, createTestSquid } from '@dicer-ts/common';
+import { ManualClock, createTestSquid, proto } from '@dicer-ts/common';
 import { eventually } from '@dicer-ts/test-harness';
 import { pino } from 'pino';
 import { Assigner } from '../../src/assigner.js';
@@ -68,6 +68,8 @@ describe('DebugServer', function () {
     assert.equal(json.targets[0]!.pods[0]!.address, 'https://pod1:8080');
     assert.equal(json.targets[0]!.pods[0]!.state, 'running');
     assert.ok(json.targets[0]!.slices.length > 0);
+    assert.deepEqual(json.preferredAssigner, { role: 'PREFERRED_BECAUSE_PA_DISABLED' });
+    assert.deepEqual(json.targets[0]!.stateTransfers, []);
   });
 
   it('serves Prometheus metrics with Dicer\'s names', async () => {
@@ -99,5 +101,64 @@ describe('DebugServer', function () {
   it('serves the page at /debug too, listing configured targets without a generator', async () => {
     const html = await (await fetch(url('/debug'))).text();
     assert.ok(html.includes('no generator yet: demo-cache'));
+  });
+});
+
+describe('DebugServer with state transfers', function () {
+  this.timeout(60_000);
+  let assigner: Assigner;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    clock = new ManualClock(1_735_689_600_000);
+    assigner = await Assigner.start({
+      port: 0,
+      host: '127.0.0.1',
+      debugPort: 0,
+      targets: { 'demo-cache': { maxLoadHint: 1000 } },
+      clock,
+      minGenerationIntervalMs: 0,
+      unhealthyTimeoutMs: 5000,
+      stateTransferTimeoutMs: 60_000,
+      logger: pino({ level: 'silent' }),
+    });
+  });
+
+  afterEach(() => assigner.close());
+
+  it('lists in /debug/json the transfer from a terminating pod to the one taking its slices', async () => {
+    const pod1 = createTestSquid('https://pod1:8080');
+    const pod2 = createTestSquid('https://pod2:8080');
+    const client = new RawWatchClient(`127.0.0.1:${assigner.port}`);
+    const transfers = async (): Promise<DebugSnapshot['targets'][number]['stateTransfers']> =>
+      ((await (await fetch(`http://127.0.0.1:${assigner.debugPort}/debug/json`)).json()) as DebugSnapshot).targets[0]?.stateTransfers ?? [];
+    try {
+      // pod1 alone until it holds every slice.
+      for (let i = 0; i < 6 && assigner.generatorSnapshots()[0]?.latestAssignment === undefined; i++) {
+        const call = client.call(sliceletRequest('demo-cache', pod1));
+        await eventually(() => assigner.parkedWatchCalls() >= 1);
+        clock.advance(2500);
+        await call;
+      }
+      assert.ok(assigner.generatorSnapshots()[0]?.latestAssignment !== undefined, 'pod1 assigned');
+      assert.deepEqual(await transfers(), []);
+      // pod1 drains (terminating, still reachable) while pod2 runs: its slices move with transfers.
+      for (let i = 0; i < 10 && (await transfers()).length === 0; i++) {
+        await Promise.all([
+          client.call(sliceletRequest('demo-cache', pod1, { state: proto.ClientRequestP_SliceletDataP_State.TERMINATING })),
+          client.call(sliceletRequest('demo-cache', pod2)),
+        ]);
+        clock.advance(1000);
+      }
+      const found = await transfers();
+      assert.ok(found.length > 0, 'a transfer in flight');
+      for (const t of found) {
+        assert.equal(t.from, 'https://pod1:8080');
+        assert.equal(t.to, 'https://pod2:8080');
+        assert.ok(t.ageMs !== undefined && t.ageMs >= 0 && t.ageMs < 60_000, `age ${t.ageMs}`);
+      }
+    } finally {
+      client.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { SliceKey } from '@dicer-ts/common';
 import type { DebugSnapshot, DebugTarget } from '../../src/debug/debug-snapshot.js';
 import { keyPosition } from '../../src/debug/debug-snapshot.js';
-import { renderDebugPage } from '../../src/debug/render-debug-page.js';
+import { renderDebugPage, renderPreferredAssigner } from '../../src/debug/render-debug-page.js';
 import { KEY_SPACE_WIDTH, podColour, renderKeySpaceSvg } from '../../src/debug/render-key-space.js';
 
 const target: DebugTarget = {
@@ -30,6 +30,7 @@ const target: DebugTarget = {
     },
   ],
   lastWatchAgoMs: 1000,
+  stateTransfers: [{ id: 7, slice: '[0x40 .. ∞)', from: 'https://pod1:8080', to: 'https://pod<3>:8080', ageMs: 4_000 }],
   config: { maxLoadHint: 1000 },
 };
 
@@ -72,6 +73,7 @@ describe('renderDebugPage', () => {
   it('shows the picture, the pods table and the generations with their reason', () => {
     const snapshot: DebugSnapshot = {
       assigner: { grpcAddress: '127.0.0.1:24500', storeIncarnation: '0', startedAtMs: 0, nowMs: 5000 },
+      preferredAssigner: { role: 'PREFERRED_BECAUSE_PA_DISABLED', preferredUri: undefined, generation: undefined },
       configuredTargets: ['demo-cache', 'idle-target'],
       targets: [target],
     };
@@ -83,5 +85,34 @@ describe('renderDebugPage', () => {
     assert.ok(html.includes('50.0%'), 'removal churn');
     assert.ok(html.includes('no generator yet: idle-target'));
     assert.ok(html.includes('href="/metrics"'));
+    assert.ok(html.includes('Preferred because preferred-assigner mode is disabled'));
+  });
+
+  it('shows the state transfers in flight with source, owner and age, escaped', () => {
+    const html = renderDebugPage({
+      assigner: { grpcAddress: '127.0.0.1:24500', storeIncarnation: '0', startedAtMs: 0, nowMs: 5000 },
+      preferredAssigner: { role: 'PREFERRED_BECAUSE_PA_DISABLED', preferredUri: undefined, generation: undefined },
+      configuredTargets: ['demo-cache'],
+      targets: [target, { ...target, target: 'other', name: 'other', stateTransfers: [] }],
+    });
+    assert.ok(html.includes('<h3>State transfers in flight</h3>'));
+    assert.match(html, /<table class="state-transfers">.*<td><code>\[0x40 \.\. ∞\)<\/code><\/td><td>https:\/\/pod1:8080 → https:\/\/pod&lt;3&gt;:8080<\/td><td>4 s<\/td><td>7<\/td>/);
+    assert.ok(html.includes('No state transfers in flight.'), 'the target without transfers');
+    assert.ok(!html.includes('pod<3>'));
+  });
+});
+
+describe('renderPreferredAssigner', () => {
+  it('shows the role, the preferred URI and the record generation', () => {
+    const line = renderPreferredAssigner({ role: 'STANDBY', preferredUri: 'https://10.0.0.8:24500', generation: '2#5 (x)' });
+    assert.equal(line, 'STANDBY · preferred: https://10.0.0.8:24500 · PA generation: <code>2#5 (x)</code>');
+  });
+
+  it('says none when the record names no Assigner, and explains a disabled mode', () => {
+    assert.match(renderPreferredAssigner({ role: 'STANDBY', preferredUri: undefined, generation: '2#6 (x)' }), /^STANDBY · preferred: none · /);
+    assert.equal(
+      renderPreferredAssigner({ role: 'PREFERRED_BECAUSE_PA_DISABLED', preferredUri: undefined, generation: undefined }),
+      'Preferred because preferred-assigner mode is disabled',
+    );
   });
 });
