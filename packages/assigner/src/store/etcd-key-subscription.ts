@@ -64,6 +64,8 @@ export class KeySubscription {
   private cancelWatch: (() => void) | undefined;
   private cancelTimer: (() => void) | undefined;
   private cancelPoll: (() => void) | undefined;
+  /** Aborts the current cycle's watch while it is still being created (see `watchRows`). */
+  private watchCreation: AbortController | undefined;
   private lastVersion: Generation | undefined;
   /** When a read of the key last succeeded (clock ms), for liveness checks of the etcd link. */
   private lastContactAtMsValue: number | undefined;
@@ -115,6 +117,8 @@ export class KeySubscription {
 
   private stopCycle(): void {
     this.cycle++;
+    this.watchCreation?.abort();
+    this.watchCreation = undefined;
     this.cancelWatch?.();
     this.cancelWatch = undefined;
     this.cancelTimer?.();
@@ -139,6 +143,8 @@ export class KeySubscription {
       }
       this.handlers.onCausal();
       this.backoff.reset();
+      const creation = new AbortController();
+      this.watchCreation = creation;
       const cancel = await this.kv.watchRows(this.appKey, this.lastVersion, revision + 1n, {
         onRow: (row) => {
           if (!current()) return;
@@ -147,7 +153,8 @@ export class KeySubscription {
         onFailure: (err) => {
           if (current()) this.fail(cycle, err);
         },
-      });
+      }, creation.signal);
+      if (this.watchCreation === creation) this.watchCreation = undefined;
       if (!current()) {
         cancel();
         return;

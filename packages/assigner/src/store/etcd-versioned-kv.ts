@@ -10,7 +10,7 @@
  * @see store-ha.md §2.3–2.6
  */
 import { Range, type Etcd3, type IKeyValue, type Watcher } from 'etcd3';
-import { DataLossError, Generation, InternalError, InvalidArgumentError } from '@dicer-ts/common';
+import { ClosedError, DataLossError, Generation, InternalError, InvalidArgumentError } from '@dicer-ts/common';
 import {
   StoreNotBootstrappedError,
   translateEtcdError,
@@ -208,36 +208,65 @@ export class EtcdVersionedKv {
    * which it would otherwise silently resume, and a compacted revision) ends the watch and is
    * reported once: the caller re-lists and re-watches, as Dicer's callers do.
    *
+   * `signal` cancels a watch that is still being created. Without it an owner closing mid-creation
+   * could not reach the watcher: etcd3 keeps it attached and re-dials (even on a closed client)
+   * forever, on timers that keep the process alive.
+   *
    * @returns a function that cancels the watch (idempotent; no failure is reported after it).
+   * @throws {ClosedError} when `signal` aborts before the watch is created.
+   * @throws {UnavailableError} when the watch stream fails or disconnects before it is created.
    */
-  async watchRows(appKey: string, after: Generation | undefined, startRevision: bigint, handlers: RowWatchHandlers): Promise<() => void> {
+  async watchRows(
+    appKey: string,
+    after: Generation | undefined,
+    startRevision: bigint,
+    handlers: RowWatchHandlers,
+    signal?: AbortSignal,
+  ): Promise<() => void> {
+    if (signal?.aborted === true) throw new ClosedError(`watch ${appKey} cancelled`);
     let lastDelivered = after;
     let done = false;
-    let watcher: Watcher | undefined;
+    // `watcher()` (unlike `create()`) hands the watcher over at once, attached but not yet
+    // connected, so that it can be cancelled while creation is pending.
+    const watcher: Watcher = this.client
+      .watch()
+      .inRange({ start: this.layout.rowRangeStartAfter(appKey, after), end: this.layout.rowRangeEnd(appKey) })
+      .startRevision(startRevision.toString())
+      .only('put')
+      .watcher();
     const stop = (): void => {
-      if (watcher !== undefined) {
-        const w = watcher;
-        w.removeAllListeners();
-        w.on('error', () => undefined);
-        void w.cancel().catch(() => undefined);
-      }
+      watcher.removeAllListeners();
+      watcher.on('error', () => undefined);
+      void watcher.cancel().catch(() => undefined);
     };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const settle = (err: Error | undefined): void => {
+          watcher.off('connected', onConnected);
+          watcher.off('error', onError);
+          watcher.off('disconnected', onError);
+          signal?.removeEventListener('abort', onAbort);
+          if (err === undefined) resolve();
+          else reject(err);
+        };
+        const onConnected = (): void => settle(undefined);
+        const onError = (err: Error): void => settle(err);
+        const onAbort = (): void => settle(new ClosedError(`watch ${appKey} cancelled`));
+        watcher.on('connected', onConnected);
+        watcher.on('error', onError);
+        watcher.on('disconnected', onError);
+        signal?.addEventListener('abort', onAbort);
+      });
+    } catch (err) {
+      stop();
+      throw translateEtcdError(err, `watch ${appKey}`);
+    }
     const fail = (err: Error): void => {
       if (done) return;
       done = true;
       stop();
       handlers.onFailure(err);
     };
-    try {
-      watcher = await this.client
-        .watch()
-        .inRange({ start: this.layout.rowRangeStartAfter(appKey, after), end: this.layout.rowRangeEnd(appKey) })
-        .startRevision(startRevision.toString())
-        .only('put')
-        .create();
-    } catch (err) {
-      throw translateEtcdError(err, `watch ${appKey}`);
-    }
     watcher.on('put', (kv: IKeyValue) => {
       if (done) return;
       let version: Generation;

@@ -233,6 +233,20 @@ describe('EtcdStore', function () {
     assert.ok(failure instanceof UnavailableError, String(failure));
   });
 
+  it('cancels a row watch aborted while it is being created, leaving etcd3 no watcher to re-dial', async () => {
+    await bootstrap();
+    const kv = new EtcdVersionedKv(client, namespacesFor(prefix).assignments);
+    const creation = new AbortController();
+    const watch = kv.watchRows(target.toString(), undefined, 1n, { onRow: () => undefined, onFailure: () => undefined }, creation.signal);
+    // Aborted before etcd can have answered the create request.
+    creation.abort();
+    await assert.rejects(watch, ClosedError);
+    // etcd3 re-dials (on backoff timers that keep the process alive, even after close()) for as
+    // long as any watcher stays attached to its watch manager.
+    const manager = (client as unknown as { watchManager: { watchers: unknown[] } }).watchManager;
+    assert.equal(manager.watchers.length, 0);
+  });
+
   it('serves the last assignment while etcd is unreachable, fails writes with UnavailableError, and resumes', async () => {
     await bootstrap();
     const store = open({ opTimeoutMs: 500 });
