@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { credentials as grpcCredentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
 import {
   type BackoffOptions,
   type Clock,
@@ -98,6 +99,11 @@ export interface SliceletOptions {
   readonly logger?: Logger;
   /** Opt-in state transfer on handoff (docs/state-transfer.md). @default none: nothing changes */
   readonly stateTransfer?: StateTransferOptions | undefined;
+  /**
+   * A prom-client registry to add this Slicelet's `dicer_slicelet_*` metrics to (docs/slicelet.md,
+   * "Metrics"); several Slicelets may share one. @default none: no metrics
+   */
+  readonly metricsRegistry?: Registry | undefined;
 }
 
 /** {@link SliceletOptions} with defaults applied and validated; frozen. */
@@ -122,6 +128,7 @@ export interface ResolvedSliceletOptions {
   readonly random: Random;
   readonly logger: Logger;
   readonly stateTransfer: ResolvedStateTransferOptions | undefined;
+  readonly metricsRegistry: Registry | undefined;
 }
 
 let sharedDefaultLogger: Logger | undefined;
@@ -138,7 +145,7 @@ function isPort(value: number): boolean {
  * @throws {InvalidArgumentError} naming the option and value: a target that does not parse, an
  *   assigner address that does not parse, neither `port` nor `selfAddress` (or a bad one), an
  *   empty host, a bad UUID, a port outside 0–65535, `watchTimeoutMs` below 1000, a non-positive
- *   `readinessRefreshIntervalMs`.
+ *   `readinessRefreshIntervalMs`, a `metricsRegistry` that is not a prom-client `Registry`.
  */
 export function resolveSliceletOptions(options: SliceletOptions): ResolvedSliceletOptions {
   let target: Target;
@@ -187,6 +194,10 @@ export function resolveSliceletOptions(options: SliceletOptions): ResolvedSlicel
   if (!(Number.isSafeInteger(watchTimeoutMs) && watchTimeoutMs >= MIN_WATCH_TIMEOUT_MS)) {
     throw new InvalidArgumentError(`watchTimeoutMs must be an integer of at least ${MIN_WATCH_TIMEOUT_MS}, got ${watchTimeoutMs}`);
   }
+  const metricsRegistry = options.metricsRegistry;
+  if (metricsRegistry !== undefined && (typeof metricsRegistry !== 'object' || metricsRegistry === null || typeof metricsRegistry.registerMetric !== 'function')) {
+    throw new InvalidArgumentError(`metricsRegistry must be a prom-client Registry, got ${String(metricsRegistry)}`);
+  }
   const readinessRefreshIntervalMs = options.readinessRefreshIntervalMs ?? DEFAULT_READINESS_REFRESH_INTERVAL_MS;
   if (!(readinessRefreshIntervalMs > 0 && Number.isFinite(readinessRefreshIntervalMs))) {
     throw new InvalidArgumentError(`readinessRefreshIntervalMs must be positive, got ${readinessRefreshIntervalMs}`);
@@ -212,5 +223,6 @@ export function resolveSliceletOptions(options: SliceletOptions): ResolvedSlicel
     random: options.random ?? SYSTEM_RANDOM,
     logger: options.logger ?? (sharedDefaultLogger ??= createDefaultLogger()),
     stateTransfer: options.stateTransfer === undefined ? undefined : resolveStateTransferOptions(options.stateTransfer),
+    metricsRegistry,
   });
 }

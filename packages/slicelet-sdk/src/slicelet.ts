@@ -39,6 +39,7 @@ import {
   componentLogger,
 } from '@dicer-ts/common';
 import { buildSliceletData, heartbeatState } from './heartbeat.js';
+import { HeartbeatCounters } from './heartbeat-counters.js';
 import { nextSliceletDebugName } from './debug-name.js';
 import { LoadAccumulator } from './load/load-accumulator.js';
 import { OwnershipSnapshot, diffOwnership, ownedSliceLoads } from './ownership.js';
@@ -48,6 +49,7 @@ import { COARSE_TIME_INTERVAL_MS, type HandleContext, type SliceKeyHandle, owner
 import { SliceKeyHandleCache } from './handle-cache.js';
 import { type ResolvedSliceletOptions, type SliceletOptions, resolveSliceletOptions } from './slicelet-options.js';
 import { SliceletWatchServer } from './watch-server.js';
+import { type SliceletMetricsSample, registerSliceletMetrics } from './slicelet-metrics.js';
 import { StateTransferManager } from './state-transfer/state-transfer-manager.js';
 
 /** How long {@link Slicelet.drain} waits for the Assigner by default (a Kubernetes grace period). */
@@ -145,6 +147,12 @@ export class Slicelet extends EventEmitter {
   private draining: Promise<DrainResult> | undefined;
   private closing: Promise<void> | undefined;
   private cancelTimeRefresh: (() => void) | undefined;
+  /** For metrics: heartbeats sent and failed, `createHandle` calls, the last heartbeat's load rates. */
+  private readonly heartbeats = new HeartbeatCounters();
+  private handlesCreated = 0;
+  private lastAttributedLoadRate = 0;
+  private lastUnattributedLoadRate = 0;
+  private unregisterMetrics: (() => void) | undefined;
   /** State transfer on handoff; undefined unless `options.stateTransfer` is set (docs/state-transfer.md). */
   readonly stateTransfer: StateTransferManager | undefined;
 
@@ -225,6 +233,7 @@ export class Slicelet extends EventEmitter {
       }
     }
     this.watch = this.startWatch(undefined);
+    if (o.metricsRegistry !== undefined) this.unregisterMetrics = registerSliceletMetrics(o.metricsRegistry, () => this.metricsSample());
     this.log.info({ debugName: this.debugName, watchPort: this.watchServer?.port, assigner: o.assigner }, 'slicelet started');
   }
 
@@ -289,6 +298,7 @@ export class Slicelet extends EventEmitter {
    * handle's identity to tell requests apart.
    */
   createHandle(key: SliceKey | string): SliceKeyHandle {
+    this.handlesCreated++;
     return typeof key === 'string' ? this.handles.handleForApplicationKey(key) : this.handles.handleFor(key);
   }
 
@@ -318,6 +328,10 @@ export class Slicelet extends EventEmitter {
     this.log.info({ timeoutMs, owned: this.assignedSlices().length }, 'draining');
     // A fresh long poll carries TERMINATING now; the old one would only return at its timeout.
     const previous = this.watch;
+    // The new client's failure count starts at 0; count the old one's last failures first.
+    if (previous !== undefined) this.heartbeats.observe(previous.status().consecutiveFailures);
+    this.heartbeats.onWatchReplaced();
+    this.watch = undefined;
     this.watch = this.startWatch(previous?.latestAssignment ?? this.latestAssignment);
     await previous?.close();
     const deadlineMs = this.options.clock.nowMs() + timeoutMs;
@@ -374,6 +388,7 @@ export class Slicelet extends EventEmitter {
 
   private async doClose(): Promise<void> {
     this.phase = 'closed';
+    this.unregisterMetrics?.();
     for (const waiter of [...this.drainWaiters]) waiter.resolve({ kind: 'closed' });
     this.readiness.close();
     this.cancelTimeRefresh?.();
@@ -402,16 +417,40 @@ export class Slicelet extends EventEmitter {
       ready: this.readiness.isReady,
       reportedRunning: this.reportedRunning,
     });
-    const data = buildSliceletData({
-      state,
-      squid: this.squid,
-      kubernetesNamespace: this.options.kubernetesNamespace,
-      load: this.accumulator.readLoad(this.options.clock.nowMs()),
-    });
+    const load = this.accumulator.readLoad(this.options.clock.nowMs());
+    const data = buildSliceletData({ state, squid: this.squid, kubernetesNamespace: this.options.kubernetesNamespace, load });
+    let attributed = 0;
+    for (const l of load.attributedLoads) attributed += l.primaryRateLoad;
+    this.lastAttributedLoadRate = attributed;
+    this.lastUnattributedLoadRate = load.unattributedLoad.primaryRateLoad;
+    this.heartbeats.onSend(this.watch?.status().consecutiveFailures ?? 0);
     if (state === 'running') this.reportedRunning = true;
     if (state !== this.lastState) this.log.info({ from: this.lastState, to: state }, 'reported state changed');
     this.lastState = state;
     return { kind: 'slicelet', data };
+  }
+
+  /** What the `dicer_slicelet_*` metrics show now. */
+  private metricsSample(): SliceletMetricsSample {
+    const status = this.watch?.status();
+    if (status !== undefined) this.heartbeats.observe(status.consecutiveFailures);
+    let assignedSlices = 0;
+    for (const sa of this.latestAssignment?.sliceAssignments ?? []) if (sa.hasResource(this.squid)) assignedSlices++;
+    return {
+      target: this.target.toString(),
+      resource: this.squid.resourceAddress.toString(),
+      assignedSlices,
+      attributedLoadRate: this.lastAttributedLoadRate,
+      unattributedLoadRate: this.lastUnattributedLoadRate,
+      attributedLoadTotal: this.accumulator.attributedLoadTotal,
+      unattributedLoadTotal: this.accumulator.unattributedLoadTotal,
+      heartbeatsSent: this.heartbeats.sent,
+      heartbeatsFailed: this.heartbeats.failed,
+      watchConnected: status?.connected ?? false,
+      watchConsecutiveFailures: status?.consecutiveFailures ?? 0,
+      handlesCreated: this.handlesCreated,
+      stateTransfers: this.stateTransfer?.stats(),
+    };
   }
 
   /** Rule 6: a Clerk's sync state may bring a newer assignment. */
