@@ -7,12 +7,10 @@
  * its slice's top-keys sketch and no scans run in steady state); time advances 1 ms every 1000
  * calls, so the per-second EWMA buckets roll over during the run as they would in production.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Slice, SliceKey } from '@dicer-ts/common';
 import { KeyLoadRecorder, LoadAccumulator } from '@dicer-ts/slicelet-sdk';
 import type { AssignedSliceLoad } from '@dicer-ts/slicelet-sdk';
-import { measure, report } from './measure.js';
+import { bytesPerCall, measure, report } from './measure.js';
 import type { Measurement } from './measure.js';
 
 const KEYS = 1024;
@@ -88,25 +86,6 @@ report(baseline!, others);
 const top = accumulator.readLoad(clock[0]!).attributedLoads.reduce((n, l) => n + l.topKeys.length, 0);
 console.log(`(sanity: ${accumulator.attributedLoadTotal} load units recorded, ${top} top keys reported)`);
 
-// Allocation check, stricter than measure()'s heap delta: collect garbage, run a batch small
-// enough that no scavenge should start, and read the heap growth. A control body that allocates
-// one small object per call shows the method can see allocation at all.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-function bytesPerCall(body: (i: number) => unknown, calls = 100_000): number {
-  let sink = 0;
-  let bytes = Number.POSITIVE_INFINITY;
-  // Several rounds, keeping the smallest: the first ones also pay for JIT code and feedback
-  // (heap objects too), which is not the subject's allocation.
-  for (let round = 0; round < 4; round++) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < calls; i++) if (body(i) === undefined) sink++;
-    bytes = Math.min(bytes, (process.memoryUsage().heapUsed - before) / calls);
-  }
-  if (sink === -1) console.log('unreachable');
-  return bytes;
-}
 const ring: unknown[] = new Array<unknown>(1024).fill(undefined);
 const control = bytesPerCall((i) => (ring[i & 1023] = { i })); // escapes, so it really allocates
 const recorderBytes = bytesPerCall((i) => {

@@ -1,4 +1,6 @@
 /** Timing helpers shared by the benchmarks: warm up, then take the best of several timed rounds. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** The result of {@link measure}: nanoseconds per operation (best round) and bytes allocated per op. */
 export interface Measurement {
@@ -49,4 +51,30 @@ export function report(baseline: Measurement, others: readonly Measurement[]): v
     'bytes/op (approx)': m.bytesPerOp.toFixed(1),
   }));
   console.table(rows);
+}
+
+let collectGarbage: (() => void) | undefined;
+
+/**
+ * Heap bytes allocated per call of `body`, stricter than {@link measure}'s heap delta: collect
+ * garbage, run a batch small enough that no scavenge should start, read the heap growth, and keep
+ * the smallest of several rounds (the first ones also pay for JIT code and feedback, which is not
+ * the subject's allocation). Pair it with a control body that allocates one small object per call
+ * to show the method can see allocation at all.
+ */
+export function bytesPerCall(body: (i: number) => unknown, calls = 100_000): number {
+  if (collectGarbage === undefined) {
+    setFlagsFromString('--expose-gc');
+    collectGarbage = runInNewContext('gc') as () => void;
+  }
+  let sink = 0;
+  let bytes = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 4; round++) {
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < calls; i++) if (body(i) === undefined) sink++;
+    bytes = Math.min(bytes, (process.memoryUsage().heapUsed - before) / calls);
+  }
+  if (sink === -1) console.log('unreachable');
+  return bytes;
 }

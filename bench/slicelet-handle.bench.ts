@@ -17,8 +17,6 @@
  * subslice annotation per owned slice), driven through the same `HandleContext` a Slicelet gives
  * its handles; time advances 1 ms every 1000 calls.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   Assignment,
   Generation,
@@ -29,7 +27,7 @@ import {
   Squid,
 } from '@dicer-ts/common';
 import { LoadAccumulator, OwnershipSnapshot, SliceKeyHandle, SliceKeyHandleCache, ownedSliceLoads, ownershipCounters } from '@dicer-ts/slicelet-sdk';
-import { measure } from './measure.js';
+import { bytesPerCall, measure } from './measure.js';
 import type { Measurement } from './measure.js';
 
 const KEYS = 1024;
@@ -131,22 +129,6 @@ for (let pass = 0; pass < 5; pass++) {
   }
 }
 
-// Allocation after gc, as in load-increment.bench.ts: a batch small enough for no scavenge, the
-// smallest heap growth of several rounds, and a control that allocates one object per call.
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-function bytesPerCall(body: (i: number) => unknown, calls = 100_000): number {
-  let sink = 0;
-  let bytes = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 4; round++) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < calls; i++) if (body(i) === undefined) sink++;
-    bytes = Math.min(bytes, (process.memoryUsage().heapUsed - before) / calls);
-  }
-  if (sink === -1) console.log('unreachable');
-  return bytes;
-}
 const ring: unknown[] = new Array<unknown>(1024).fill(undefined);
 const control = bytesPerCall((i) => (ring[i & 1023] = { i }));
 const baselineNs = best.get(cases[0]![0])!.nsPerOp;
