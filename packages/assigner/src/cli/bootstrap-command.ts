@@ -17,12 +17,12 @@
  * @see store-ha.md §2.6
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type Generation, InvalidArgumentError, isDicerError, isNonLooseIncarnation } from '@dicer-ts/common';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, type EtcdConnectionOptions } from '../store/etcd-connection.js';
 import { formatVersion, namespacesFor } from '../store/etcd-key-layout.js';
 import { EtcdVersionedKv } from '../store/etcd-versioned-kv.js';
+import { parseFlags } from './parse-flags.js';
 
 /** Exit code: success. */
 export const BOOTSTRAP_EXIT_OK = 0;
@@ -146,17 +146,10 @@ function parseIncarnation(flag: string, text: string): bigint {
  * @throws {InvalidArgumentError} for usage errors (the message names the flag).
  */
 export function parseBootstrapArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BootstrapOptions | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: { ...Object.fromEntries(BOOTSTRAP_FLAGS.map((f) => [f.name, { type: 'string' }])), help: { type: 'boolean' } } as never,
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+  const values = parseFlags(argv, {
+    ...Object.fromEntries(BOOTSTRAP_FLAGS.map((f) => [f.name, 'string' as const])),
+    help: 'boolean',
+  });
   if (values['help'] === true) return undefined;
   const get: FlagGetter = (name) => {
     const v = values[name];

@@ -9,7 +9,6 @@
  * @see store-ha.md §6
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { InvalidArgumentError, MIN_SUGGESTED_RPC_TIMEOUT_MS } from '@dicer-ts/common';
 import {
   type AssignerOptions,
@@ -21,6 +20,7 @@ import {
 } from '../assigner-options.js';
 import { DEFAULT_LOAD_BALANCING_INTERVAL_MS } from '../core/regeneration-decision.js';
 import { HIGH_AVAILABILITY_FLAGS, type EtcdRunConfig, parseEtcdRunConfig } from './high-availability-options.js';
+import { parseFlags } from './parse-flags.js';
 
 /** Exit code for a usage error. */
 export const EXIT_USAGE = 2;
@@ -148,17 +148,7 @@ export function clusterUriFromLocation(location: string | undefined): string | u
  *   names the flag.
  */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(FLAGS.map((f) => [f.name, { type: f.value === undefined ? 'boolean' : 'string' }])) as never,
-    }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
+  const values = parseFlags(argv, Object.fromEntries(FLAGS.map((f) => [f.name, f.value === undefined ? 'boolean' : 'string'] as const)));
   if (values['help'] === true) return { kind: 'help' };
   if (values['version'] === true) return { kind: 'version' };
   const get = (name: string): string | undefined => {
