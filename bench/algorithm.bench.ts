@@ -10,24 +10,13 @@ import {
   createAlgorithmConfig,
   generateInitialAssignment,
   runAlgorithm,
+  uniformPartitioning,
   type AlgorithmSliceAssignment,
 } from '@dicer-ts/assigner';
 import HashRing from 'hashring';
 import { measure, report } from './measure.js';
 
-const TOP = 1n << 64n;
-
-function key8(value: bigint): SliceKey {
-  const bytes = new Uint8Array(8);
-  let v = value;
-  for (let i = 7; i >= 0; i--) {
-    bytes[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return SliceKey.fromBytes(bytes);
-}
-
-/** Zipf(0.99) over `buckets` equal key ranges, the hottest ranks scattered at random. */
+/** Zipf(0.99) over `buckets` (a power of two) equal key ranges, the hottest ranks scattered at random. */
 function zipfEntries(rand: SeededRandom, buckets: number, total: number): { slice: Slice; load: number }[] {
   const weights = Array.from({ length: buckets }, (_, i) => 1 / (i + 1) ** 0.99);
   for (let i = buckets - 1; i > 0; i--) {
@@ -35,11 +24,8 @@ function zipfEntries(rand: SeededRandom, buckets: number, total: number): { slic
     [weights[i], weights[j]] = [weights[j] as number, weights[i] as number];
   }
   const sum = weights.reduce((a, b) => a + b, 0);
-  const width = TOP / BigInt(buckets);
-  return weights.map((w, i) => ({
-    slice: Slice.create(i === 0 ? SliceKey.MIN : key8(width * BigInt(i)), i === buckets - 1 ? undefined : key8(width * BigInt(i + 1))),
-    load: (w / sum) * total,
-  }));
+  const slices = uniformPartitioning(buckets);
+  return weights.map((w, i) => ({ slice: slices[i] as Slice, load: (w / sum) * total }));
 }
 
 function buildMap(entries: readonly { slice: Slice; load: number }[]): LoadMap {
